@@ -521,3 +521,38 @@ class Plan:
     def is_complete(self) -> bool:
         """True when no pupil is left unassigned (feasibility is the checker's question)."""
         return not self.unassigned
+
+
+# --------------------------------------------------------------------------- solving
+
+
+@dataclass(frozen=True, slots=True)
+class SolveParams:
+    """How hard and how to search (PyVRP's ``solve(data, stop, seed, params)`` shape).
+
+    ``time_limit_s`` is the wall-clock budget of one run (AM or PM) over all its parts;
+    ``num_workers`` processes solve the parts (default: both cores here).
+    """
+
+    time_limit_s: float = 60.0
+    seed: int = 0
+    first_solution: str = "auto"
+    num_workers: int = 2
+    max_part_requests: int = 120
+
+    def __post_init__(self) -> None:
+        _check(self.time_limit_s > 0, f"time_limit_s must be > 0, got {self.time_limit_s}.")
+        _check(self.num_workers >= 1, f"num_workers must be >= 1, got {self.num_workers}.")
+        _check(self.max_part_requests >= 1, "max_part_requests must be >= 1.")
+
+
+@dataclass(frozen=True, slots=True)
+class SolveProgress:
+    """A progress report from a solve in flight (for progress bars and job status)."""
+
+    run: Run
+    parts_done: int
+    parts_total: int
+    elapsed_s: float
+    best_cost_pence: int | None = None
+    message: str = ""
