@@ -1,0 +1,257 @@
+"""The ``schoolrun`` command: the one module in ``routing/`` that prints.
+
+Sub-commands are thin: parse arguments, call one routing (or api) function, print.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from routing.errors import RoutingError
+from routing.model import Run, SolveParams, SolveProgress
+
+logger = logging.getLogger(__name__)
+
+
+def _runs(text: str) -> tuple[Run, ...]:
+    wanted = [part.strip().upper() for part in text.split(",") if part.strip()]
+    if wanted in (["BOTH"], []):
+        return (Run.AM, Run.PM)
+    try:
+        return tuple(Run(part) for part in wanted)
+    except ValueError as err:
+        msg = f"--runs must be AM, PM or AM,PM, got {text!r}"
+        raise argparse.ArgumentTypeError(msg) from err
+
+
+class _ProgressBar:
+    """A progress bar on stderr fed by SolveProgress events (one bar per run)."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self._bars: dict[Run, Any] = {}
+
+    def __call__(self, event: SolveProgress) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        bar = self._bars.get(event.run)
+        if bar is None:
+            bar = tqdm(
+                total=max(event.parts_total, 1),
+                desc=f"{event.run.value} run",
+                unit="part",
+                file=sys.stderr,
+                leave=True,
+            )
+            self._bars[event.run] = bar
+        bar.total = max(event.parts_total, 1)
+        bar.n = event.parts_done
+        if event.best_cost_pence is not None:
+            bar.set_postfix_str(f"best £{event.best_cost_pence / 100:,.0f}/run")
+        bar.refresh()
+        if event.parts_done >= event.parts_total:
+            bar.close()
+
+    def close(self) -> None:
+        for bar in self._bars.values():
+            bar.close()
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from routing.pipeline import plan_folder
+    from routing.summary import format_summary, write_plan_outputs
+
+    params = SolveParams(
+        time_limit_s=args.time_limit,
+        seed=args.seed,
+        num_workers=args.workers,
+        max_part_requests=args.max_part,
+    )
+    bar = _ProgressBar(enabled=not args.quiet)
+    started = time.perf_counter()
+    try:
+        result = plan_folder(
+            args.scenario,
+            params,
+            runs=args.runs,
+            progress=bar,
+            cache_dir=args.cache_dir,
+        )
+    finally:
+        bar.close()
+    wall_s = time.perf_counter() - started
+    written = write_plan_outputs(result, args.out)
+    print(format_summary(result, wall_s=wall_s))
+    print(f"\nWrote {', '.join(p.name for p in written)} to {args.out}/")
+    return 0
+
+
+def _cmd_network_fetch(args: argparse.Namespace) -> int:
+    from routing.network import fetch_network
+
+    drive, walk = fetch_network(args.place, args.buffer_km, args.out)
+    print(f"Saved drive graph to {drive}")
+    print(f"Saved walk graph to {walk}")
+    print("© OpenStreetMap contributors, ODbL 1.0: keep this attribution with the files.")
+    return 0
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from routing.bench.harness import run_cli
+
+    return run_cli(
+        args.family,
+        list(args.files),
+        args.time_limit,
+        args.seed,
+        args.bks,
+        args.json,
+        print,
+    )
+
+
+def _cmd_eligibility(args: argparse.Namespace) -> int:
+    from routing.summary import run_eligibility
+
+    return run_eligibility(args.scenario, args.out, print)
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from routing.summary import run_compare
+
+    params = SolveParams(time_limit_s=args.time_limit, seed=args.seed, num_workers=args.workers)
+    return run_compare(args.scenario, list(args.variant), params, args.out, print)
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from api.main import serve
+
+    serve(host=args.host, port=args.port)
+    return 0
+
+
+def _cmd_worker(args: argparse.Namespace) -> int:
+    from api.worker import main as worker_main
+
+    worker_main()
+    return 0
+
+
+def _cmd_users_add(args: argparse.Namespace) -> int:
+    from api.users import add_user
+
+    password = add_user(
+        username=args.username,
+        role=args.role,
+        school_ids=tuple(args.school or ()),
+        password=args.password,
+    )
+    print(f"Created {args.role} user '{args.username}'.")
+    if args.password is None:
+        print(f"Generated password: {password}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="schoolrun",
+        description="Plan SEND home-to-school transport: routes, times and costs.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    plan = sub.add_parser("plan", help="plan the AM and PM routes of a scenario folder")
+    plan.add_argument("scenario", type=Path, help="scenario folder (see data/README.md)")
+    plan.add_argument(
+        "--time-limit", type=float, default=120.0, help="seconds per run (default 120)"
+    )
+    plan.add_argument("--out", type=Path, default=Path("out"), help="output folder")
+    plan.add_argument("--runs", type=_runs, default=(Run.AM, Run.PM), help="AM, PM or AM,PM")
+    plan.add_argument("--seed", type=int, default=0)
+    plan.add_argument("--workers", type=int, default=2, help="solver processes (default 2)")
+    plan.add_argument(
+        "--max-part", type=int, default=SolveParams().max_part_requests,
+        help="largest part a run is split into, in pupils",
+    )
+    plan.add_argument("--cache-dir", type=Path, default=None, help="travel matrix cache")
+    plan.add_argument("--quiet", action="store_true", help="no progress bar")
+    plan.set_defaults(func=_cmd_plan)
+
+    network = sub.add_parser("network", help="road networks")
+    network_sub = network.add_subparsers(dest="network_command", required=True)
+    fetch = network_sub.add_parser("fetch", help="download drive and walk graphs (needs internet)")
+    fetch.add_argument("--place", required=True, help='e.g. "London Borough of Havering"')
+    fetch.add_argument("--buffer-km", type=float, default=3.0)
+    fetch.add_argument("--out", type=Path, required=True, help="folder to save GraphML into")
+    fetch.set_defaults(func=_cmd_network_fetch)
+
+    bench = sub.add_parser("bench", help="run the solver on public benchmark instances")
+    bench.add_argument("family", choices=["darp", "vrptw"])
+    bench.add_argument("files", nargs="+", type=Path)
+    bench.add_argument("--time-limit", type=float, default=60.0)
+    bench.add_argument("--seed", type=int, default=0)
+    bench.add_argument("--bks", type=Path, default=None, help="best-known values CSV")
+    bench.add_argument("--json", action="store_true", help="one JSON object per line")
+    bench.set_defaults(func=_cmd_bench)
+
+    elig = sub.add_parser("eligibility", help="who is entitled to transport, and why")
+    elig.add_argument("scenario", type=Path)
+    elig.add_argument("--out", type=Path, default=Path("out/eligibility"))
+    elig.set_defaults(func=_cmd_eligibility)
+
+    comp = sub.add_parser("compare", help="plan the baseline and what-if variants side by side")
+    comp.add_argument("scenario", type=Path)
+    comp.add_argument(
+        "--variant", action="append", default=[], metavar="NAME=OVERRIDES",
+        help="e.g. ride60=ride_limit_primary_min=60,ride_limit_secondary_min=90",
+    )
+    comp.add_argument("--time-limit", type=float, default=60.0, help="seconds per run")
+    comp.add_argument("--seed", type=int, default=0)
+    comp.add_argument("--workers", type=int, default=2)
+    comp.add_argument("--out", type=Path, default=Path("out/compare"))
+    comp.set_defaults(func=_cmd_compare)
+
+    serve = sub.add_parser("serve", help="start the web service on localhost")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=_cmd_serve)
+
+    worker = sub.add_parser("worker", help="run a background solve worker")
+    worker.set_defaults(func=_cmd_worker)
+
+    users = sub.add_parser("users", help="manage service users")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    add = users_sub.add_parser("add", help="create a user")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=["officer", "finance", "school"])
+    add.add_argument("--school", action="append", help="school id (role school; repeatable)")
+    add.add_argument("--password", default=None, help="omit to generate one")
+    add.set_defaults(func=_cmd_users_add)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        code: int = args.func(args)
+    except RoutingError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
