@@ -11,14 +11,34 @@ benchmark problems).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
 
 from routing.errors import InvalidScenarioError
-from routing.model import Run
+from routing.model import (
+    METRES_PER_MILE,
+    Pupil,
+    RouteStart,
+    Run,
+    Scenario,
+    Unassigned,
+    VehicleRequirement,
+)
+from routing.network import (
+    DEPOT_LOCATION_ID,
+    TravelMatrix,
+    pupil_location_id,
+    school_location_id,
+)
+
+logger = logging.getLogger(__name__)
+
+COST_UNITS_PER_PENCE = 1000
 
 
 class ObjectiveKind(StrEnum):
@@ -72,6 +92,7 @@ class VehicleClass:
     num_available: int | None
     start_loc: int | None = None
     end_loc: int | None = None
+    cost_per_mile_pence: int | None = None  # exact mileage rate, for pricing routes in pence
 
 
 @dataclass(frozen=True)
@@ -95,6 +116,7 @@ class Problem:
     lats: tuple[float, ...] = ()
     allow_mixed_schools: bool = True
     notes: tuple[str, ...] = field(default=())
+    travel_model: str = ""  # which travel model made the matrices (TravelMatrix.model)
 
     def __post_init__(self) -> None:
         n = len(self.location_ids)
@@ -115,3 +137,518 @@ class Problem:
                 return r
         msg = f"Unknown request '{request_id}'."
         raise InvalidScenarioError(msg)
+
+
+# --------------------------------------------------------------------------- building
+
+UNREACHABLE_DURATION_S = 10**8
+"""A matrix entry at or above this (or below zero) means "no path on the network"."""
+
+_SIBLINGS_NOTE = (
+    "Siblings at one address going to one school travel as one request (one stop each way)."
+)
+
+
+def _minutes(seconds: int) -> str:
+    return f"{round(seconds / 60)} min"
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """Pupils that become one request (siblings at one address, one school)."""
+
+    pupils: tuple[Pupil, ...]
+
+    @property
+    def lead(self) -> Pupil:
+        return self.pupils[0]
+
+
+def _unreachable_ids(matrix: TravelMatrix) -> frozenset[str]:
+    """Location ids the network helper reports as unreachable (attribute names tolerated)."""
+    found: set[str] = set()
+    for attr in ("unreachable_location_ids", "unreachable_ids", "unreachable"):
+        value = getattr(matrix, attr, None)
+        if value:
+            found.update(str(v) for v in value)
+    return frozenset(found)
+
+
+def _is_unreachable(matrix: TravelMatrix, a: int, b: int) -> bool:
+    d = int(matrix.duration_s[a, b])
+    return d < 0 or d >= UNREACHABLE_DURATION_S
+
+
+def _vehicle_classes(scenario: Scenario, start_loc: int | None) -> tuple[VehicleClass, ...]:
+    """Every vehicle type x seating layout x (no assistant, assistant)."""
+    units = COST_UNITS_PER_PENCE
+    pa_day = scenario.policy.assistant_day_cost_pence
+    classes: list[VehicleClass] = []
+    for vt in scenario.vehicle_types:
+        cost_per_m = round(vt.cost_per_mile_pence * units / METRES_PER_MILE)
+        for config in vt.configurations():
+            for has_pa in (False, True):
+                seats = config.seats - (1 if has_pa else 0)
+                if seats < 0 or (seats == 0 and config.wheelchair_places == 0):
+                    continue
+                fixed = vt.day_rate_pence * units // 2
+                if has_pa:
+                    fixed += pa_day * units // 2
+                classes.append(
+                    VehicleClass(
+                        vehicle_type=vt.name,
+                        seats=seats,
+                        wheelchair_places=config.wheelchair_places,
+                        has_assistant=has_pa,
+                        fixed_cost=fixed,
+                        cost_per_m=cost_per_m,
+                        max_duration_s=vt.max_shift_s,
+                        num_available=vt.num_available,
+                        start_loc=start_loc,
+                        end_loc=start_loc,
+                        cost_per_mile_pence=vt.cost_per_mile_pence,
+                    )
+                )
+    return tuple(classes)
+
+
+def _group_pupils(
+    pupils: list[Pupil], incompatible: set[frozenset[str]]
+) -> tuple[list[_Group], list[tuple[int, ...]], list[str]]:
+    """Merge siblings at one address and school; list groups that must share a vehicle."""
+    notes: list[str] = []
+    groups: list[_Group] = []
+    by_key: dict[tuple[str, str, float, float], int] = {}
+    sibling_groups: dict[str, list[int]] = {}
+    for pupil in pupils:
+        key = (pupil.sibling_group, pupil.school_id, round(pupil.lon, 6), round(pupil.lat, 6))
+        idx = by_key.get(key) if pupil.sibling_group else None
+        if idx is not None:
+            members = groups[idx].pupils
+            clash = any(frozenset((pupil.pupil_id, m.pupil_id)) in incompatible for m in members)
+            alone = pupil.needs.travel_alone or any(m.needs.travel_alone for m in members)
+            if not clash and not alone:
+                groups[idx] = _Group((*members, pupil))
+                continue
+            idx = None
+        groups.append(_Group((pupil,)))
+        idx = len(groups) - 1
+        if pupil.sibling_group:
+            by_key.setdefault(key, idx)
+            sibling_groups.setdefault(pupil.sibling_group, []).append(idx)
+    same_vehicle: list[tuple[int, ...]] = []
+    for name, idxs in sibling_groups.items():
+        unique = tuple(dict.fromkeys(idxs))
+        if len(unique) < 2:
+            continue
+        members = [p for i in unique for p in groups[i].pupils]
+        if any(p.needs.travel_alone for p in members):
+            notes.append(
+                f"Sibling group '{name}' includes a pupil who travels alone: "
+                "the siblings are not required to share a vehicle."
+            )
+            continue
+        ids = [p.pupil_id for p in members]
+        if any(frozenset((a, b)) in incompatible for i, a in enumerate(ids) for b in ids[i + 1 :]):
+            notes.append(
+                f"Sibling group '{name}' includes an incompatible pair: "
+                "the siblings are not required to share a vehicle."
+            )
+            continue
+        same_vehicle.append(unique)
+    return groups, same_vehicle, notes
+
+
+def _request_for_group(
+    group: _Group,
+    idx: int,
+    scenario: Scenario,
+    run: Run,
+    loc: dict[str, int],
+    duration_s: npt.NDArray[np.int64],
+    horizon_s: tuple[int, int],
+) -> Request:
+    lead = group.lead
+    school = scenario.school(lead.school_id)
+    home = loc[pupil_location_id(lead.pupil_id)]
+    gate = loc[school_location_id(school.school_id)]
+    boarding = sum(p.needs.boarding_s for p in group.pupils)
+    handover = school.handover_s * len(group.pupils)
+    max_ride = min(scenario.policy.max_ride_s_for(p) for p in group.pupils)
+    wheelchairs = sum(1 for p in group.pupils if p.needs.wheelchair)
+    requirements = {p.needs.vehicle_requirement for p in group.pupils} - {VehicleRequirement.NONE}
+    allowed: frozenset[str] | None = None
+    if requirements:
+        allowed = frozenset(
+            vt.name
+            for vt in scenario.vehicle_types
+            if all(vt.satisfies(req) for req in requirements)
+        )
+    h0, h1 = horizon_s
+    if run is Run.AM:
+        direct = int(duration_s[home, gate])
+        open_s, close_s = school.am_arrival_window_s
+        pickup_loc, dropoff_loc = home, gate
+        pickup_service, dropoff_service = boarding, handover
+        pickup_window = (
+            max(h0, open_s - max_ride - pickup_service),
+            max(h0, close_s - direct - pickup_service),
+        )
+        dropoff_window = (open_s, close_s)
+    else:
+        direct = int(duration_s[gate, home])
+        open_s, close_s = school.pm_departure_window_s
+        pickup_loc, dropoff_loc = gate, home
+        pickup_service, dropoff_service = handover, boarding
+        pickup_window = (open_s, close_s)
+        dropoff_window = (
+            min(h1, open_s + pickup_service + direct),
+            min(h1, close_s + pickup_service + max_ride),
+        )
+    return Request(
+        request_id=f"R{idx:04d}",
+        pupil_ids=tuple(p.pupil_id for p in group.pupils),
+        school_id=school.school_id,
+        pickup_loc=pickup_loc,
+        dropoff_loc=dropoff_loc,
+        pickup_window_s=pickup_window,
+        dropoff_window_s=dropoff_window,
+        pickup_service_s=pickup_service,
+        dropoff_service_s=dropoff_service,
+        seats=len(group.pupils) - wheelchairs,
+        wheelchairs=wheelchairs,
+        max_ride_s=max_ride,
+        needs_assistant=any(p.needs.needs_assistant for p in group.pupils),
+        travel_alone=any(p.needs.travel_alone for p in group.pupils),
+        allowed_vehicle_types=allowed,
+    )
+
+
+def _precheck(
+    request: Request,
+    classes: tuple[VehicleClass, ...],
+    scenario: Scenario,
+    duration_s: npt.NDArray[np.int64],
+) -> tuple[str, str] | None:
+    """Why no plan can carry this request (code, reason), or None when some plan might."""
+    direct = int(duration_s[request.pickup_loc, request.dropoff_loc])
+    if request.max_ride_s is not None and direct > request.max_ride_s:
+        return (
+            "direct_ride_too_long",
+            f"direct journey {_minutes(direct)} is longer than the "
+            f"{_minutes(request.max_ride_s)} ride limit",
+        )
+    if request.pickup_window_s[0] > request.pickup_window_s[1]:
+        return (
+            "school_window",
+            "cannot reach the school inside its arrival window within the ride limit",
+        )
+    if request.dropoff_window_s[0] > request.dropoff_window_s[1]:
+        return ("school_window", "cannot get home inside the ride limit after school ends")
+    types = scenario.vehicle_types
+    if request.allowed_vehicle_types is not None:
+        types = tuple(vt for vt in types if vt.name in request.allowed_vehicle_types)
+        if not types:
+            return ("no_vehicle", "needs a particular kind of vehicle but no vehicle type is one")
+    together = " together (siblings)" if len(request.pupil_ids) > 1 else ""
+    if request.wheelchairs:
+        most = max(vt.max_wheelchair_places for vt in types)
+        if most == 0:
+            return ("no_vehicle", "needs a wheelchair place but no vehicle type has one")
+        if request.wheelchairs > most:
+            return (
+                "no_vehicle",
+                f"needs {request.wheelchairs} wheelchair places{together} but the largest "
+                f"vehicle has {most}",
+            )
+    names = {vt.name for vt in types}
+    fitting = [
+        c
+        for c in classes
+        if c.vehicle_type in names
+        and c.seats >= request.seats
+        and c.wheelchair_places >= request.wheelchairs
+    ]
+    if request.needs_assistant:
+        if not any(c.has_assistant for c in fitting):
+            return (
+                "no_vehicle",
+                "needs a passenger assistant but no vehicle has room for the assistant "
+                f"and {len(request.pupil_ids)} pupil(s)",
+            )
+        fitting = [c for c in fitting if c.has_assistant]
+    if not fitting:
+        most_seats = max(c.seats for c in classes if c.vehicle_type in names)
+        if request.seats > most_seats:
+            return (
+                "no_vehicle",
+                f"needs {request.seats} seats{together} but the largest vehicle has {most_seats}",
+            )
+        return (
+            "no_vehicle",
+            f"needs {request.seats} seat(s) and {request.wheelchairs} wheelchair place(s)"
+            f"{together} but no vehicle layout has both",
+        )
+    trip = request.pickup_service_s + direct + request.dropoff_service_s
+    longest = 0
+    for c in fitting:
+        extra = 0
+        if c.start_loc is not None:
+            extra += int(duration_s[c.start_loc, request.pickup_loc])
+        if c.end_loc is not None:
+            extra += int(duration_s[request.dropoff_loc, c.end_loc])
+        longest = max(longest, c.max_duration_s - extra)
+    if trip > longest:
+        return (
+            "shift_too_short",
+            f"the journey alone takes {_minutes(trip)}, longer than any vehicle's shift",
+        )
+    return None
+
+
+def build_problem(
+    scenario: Scenario,
+    matrix: TravelMatrix,
+    run: Run,
+    *,
+    pupil_ids: Iterable[str] | None = None,
+) -> tuple[Problem, tuple[Unassigned, ...]]:
+    """Turn one run of a scenario into a solver-ready problem, after a pre-check.
+
+    One request per pupil, except siblings (same ``sibling_group``, school and address),
+    who become one request: seats and wheelchair places summed, the shortest ride limit,
+    boarding and hand-over times summed, needs combined. Siblings at different schools (or
+    addresses) must share a vehicle (``Problem.same_vehicle``).
+
+    AM: pickup at home (window from the horizon start, tightened by the school window and
+    ride limit), drop-off at school inside ``School.am_arrival_window_s``. PM: pickup at
+    school inside ``School.pm_departure_window_s``, drop-off at home.
+
+    Vehicle classes: every vehicle type x seating layout x (with, without a passenger
+    assistant, who takes a seat). ``VehicleClass.num_available`` is the *type's*
+    availability, shared by every class of that type (the solver enforces the shared cap).
+
+    Parameters
+    ----------
+    scenario
+        The scenario.
+    matrix
+        Travel times and distances holding ``pupil:<id>``, ``school:<id>`` (and ``depot``
+        when the policy starts routes at a depot).
+    run
+        AM (home to school) or PM (school to home).
+    pupil_ids
+        Plan only these pupils (default: every pupil who attends this run).
+
+    Returns
+    -------
+    tuple[Problem, tuple[Unassigned, ...]]
+        The problem of the pupils some plan can carry, and the pupils no plan can carry
+        with the reason in plain words (``Unassigned.code`` says which rule).
+
+    Raises
+    ------
+    InvalidScenarioError
+        If ``pupil_ids`` names an unknown pupil, or the depot is needed but not in the matrix.
+    """
+    policy = scenario.policy
+    by_id = scenario.pupils_by_id()
+    if pupil_ids is None:
+        chosen = [p for p in scenario.pupils if run in p.runs()]
+    else:
+        wanted = list(dict.fromkeys(pupil_ids))
+        unknown = [pid for pid in wanted if pid not in by_id]
+        if unknown:
+            msg = f"pupil_ids names unknown pupil '{unknown[0]}'."
+            raise InvalidScenarioError(msg)
+        chosen = [by_id[pid] for pid in wanted if run in by_id[pid].runs()]
+    unassigned: list[Unassigned] = []
+    notes: list[str] = []
+
+    # Locations: depot (when used), then schools, then homes, as rows of the matrix.
+    bad_ids = _unreachable_ids(matrix)
+    use_depot = policy.route_start is RouteStart.DEPOT
+    if use_depot and DEPOT_LOCATION_ID not in matrix:
+        msg = "policy route_start 'depot' but the travel matrix has no 'depot' location."
+        raise InvalidScenarioError(msg)
+    reachable: list[Pupil] = []
+    depot_row = matrix.index(DEPOT_LOCATION_ID) if use_depot else None
+    for pupil in chosen:
+        home_id = pupil_location_id(pupil.pupil_id)
+        gate_id = school_location_id(pupil.school_id)
+        where = "home" if home_id not in matrix or home_id in bad_ids else None
+        if where is None and (gate_id not in matrix or gate_id in bad_ids):
+            where = "school"
+        if where is None:
+            home, gate = matrix.index(home_id), matrix.index(gate_id)
+            pairs = [(home, gate)] if run is Run.AM else [(gate, home)]
+            if depot_row is not None:
+                pairs += [(depot_row, pairs[0][0]), (pairs[0][1], depot_row)]
+            if any(_is_unreachable(matrix, a, b) for a, b in pairs):
+                where = "home"
+        if where is not None:
+            unassigned.append(
+                Unassigned(
+                    pupil.pupil_id,
+                    run,
+                    f"{where} location could not be reached on the road network",
+                    code="unreachable",
+                )
+            )
+            continue
+        reachable.append(pupil)
+
+    rows: list[int] = []
+    if depot_row is not None:
+        rows.append(depot_row)
+    school_ids = list(dict.fromkeys(p.school_id for p in reachable))
+    rows += [matrix.index(school_location_id(s)) for s in school_ids]
+    rows += [matrix.index(pupil_location_id(p.pupil_id)) for p in reachable]
+    rows = list(dict.fromkeys(rows))
+    row_index = np.asarray(rows, dtype=np.int64)
+    duration = np.ascontiguousarray(matrix.duration_s[np.ix_(row_index, row_index)], np.int64)
+    distance = np.ascontiguousarray(matrix.distance_m[np.ix_(row_index, row_index)], np.int64)
+    location_ids = tuple(matrix.location_ids[r] for r in rows)
+    loc = {lid: i for i, lid in enumerate(location_ids)}
+    start_loc = loc[DEPOT_LOCATION_ID] if use_depot else None
+    classes = _vehicle_classes(scenario, start_loc)
+    horizon = (0, 24 * 3600)
+
+    incompatible_pupils = {
+        frozenset((pair.pupil_a, pair.pupil_b)) for pair in scenario.incompatible_pairs
+    }
+    groups, same_groups, group_notes = _group_pupils(reachable, incompatible_pupils)
+    notes += group_notes
+    requests: list[Request] = []
+    kept: dict[int, Request] = {}
+    for idx, group in enumerate(groups):
+        request = _request_for_group(group, idx + 1, scenario, run, loc, duration, horizon)
+        why = _precheck(request, classes, scenario, duration)
+        if why is not None:
+            code, reason = why
+            unassigned += [Unassigned(pid, run, reason, code=code) for pid in request.pupil_ids]
+            continue
+        requests.append(request)
+        kept[idx] = request
+
+    request_of_pupil = {pid: r.request_id for r in requests for pid in r.pupil_ids}
+    incompatible = tuple(
+        sorted(
+            {
+                tuple(sorted((request_of_pupil[a], request_of_pupil[b])))  # type: ignore[misc]
+                for a, b in (tuple(pair) for pair in incompatible_pupils)
+                if a in request_of_pupil
+                and b in request_of_pupil
+                and request_of_pupil[a] != request_of_pupil[b]
+            }
+        )
+    )
+    same_vehicle: list[tuple[str, ...]] = []
+    for idxs in same_groups:
+        ids = tuple(kept[i].request_id for i in idxs if i in kept)
+        if len(ids) < 2:
+            continue
+        schools = {kept[i].school_id for i in idxs if i in kept}
+        if len(schools) > 1 and not policy.allow_mixed_school_routes:
+            notes.append(
+                f"Siblings {', '.join(ids)} go to different schools but mixed-school routes "
+                "are off: they are not required to share a vehicle."
+            )
+            continue
+        same_vehicle.append(ids)
+    if any(len(r.pupil_ids) > 1 for r in requests):
+        notes.append(_SIBLINGS_NOTE)
+    if any(vt.num_available is not None for vt in scenario.vehicle_types):
+        notes.append("A vehicle type's availability is shared by all its layouts.")
+
+    problem = Problem(
+        name=f"{scenario.name} {run.value}",
+        run=run,
+        location_ids=location_ids,
+        duration_s=duration,
+        distance_m=distance,
+        requests=tuple(requests),
+        vehicle_classes=classes,
+        incompatible=incompatible,  # type: ignore[arg-type]
+        same_vehicle=tuple(same_vehicle),
+        horizon_s=horizon,
+        objective=ObjectiveKind.COST,
+        cost_units_per_pence=COST_UNITS_PER_PENCE,
+        lons=tuple(float(matrix.lons[r]) for r in rows),
+        lats=tuple(float(matrix.lats[r]) for r in rows),
+        allow_mixed_schools=policy.allow_mixed_school_routes,
+        notes=tuple(notes),
+        travel_model=matrix.model,
+    )
+    if unassigned:
+        logger.info("%s: pre-check leaves %d pupil(s) unassigned", problem.name, len(unassigned))
+    return problem, tuple(unassigned)
+
+
+def restrict(
+    problem: Problem,
+    request_ids: Iterable[str],
+    *,
+    num_available: dict[str, int | None] | None = None,
+    name: str | None = None,
+) -> Problem:
+    """The same problem over a subset of its requests (matrices cut to their locations).
+
+    Parameters
+    ----------
+    problem
+        The whole problem.
+    request_ids
+        The requests to keep (pairs and groups are kept where both sides are kept).
+    num_available
+        Vehicle type name -> vehicles this part may use (replaces the classes'
+        ``num_available`` for the named types).
+    name
+        The part's name (default: the problem's).
+
+    Returns
+    -------
+    Problem
+        A problem holding only those requests and the locations they, and the vehicles, use.
+    """
+    keep = set(request_ids)
+    requests = [r for r in problem.requests if r.request_id in keep]
+    rows: list[int] = []
+    for c in problem.vehicle_classes:
+        rows += [x for x in (c.start_loc, c.end_loc) if x is not None]
+    for r in requests:
+        rows += [r.pickup_loc, r.dropoff_loc]
+    rows = list(dict.fromkeys(rows))
+    new = {old: i for i, old in enumerate(rows)}
+    idx = np.asarray(rows, dtype=np.int64)
+    classes = tuple(
+        replace(
+            c,
+            start_loc=None if c.start_loc is None else new[c.start_loc],
+            end_loc=None if c.end_loc is None else new[c.end_loc],
+            num_available=(
+                num_available[c.vehicle_type]
+                if num_available is not None and c.vehicle_type in num_available
+                else c.num_available
+            ),
+        )
+        for c in problem.vehicle_classes
+    )
+    return replace(
+        problem,
+        name=name or problem.name,
+        location_ids=tuple(problem.location_ids[i] for i in rows),
+        duration_s=np.ascontiguousarray(problem.duration_s[np.ix_(idx, idx)]),
+        distance_m=np.ascontiguousarray(problem.distance_m[np.ix_(idx, idx)]),
+        requests=tuple(
+            replace(r, pickup_loc=new[r.pickup_loc], dropoff_loc=new[r.dropoff_loc])
+            for r in requests
+        ),
+        vehicle_classes=classes,
+        incompatible=tuple(p for p in problem.incompatible if p[0] in keep and p[1] in keep),
+        same_vehicle=tuple(
+            g2 for g in problem.same_vehicle if len(g2 := tuple(x for x in g if x in keep)) > 1
+        ),
+        lons=tuple(problem.lons[i] for i in rows) if problem.lons else (),
+        lats=tuple(problem.lats[i] for i in rows) if problem.lats else (),
+    )
