@@ -1,0 +1,77 @@
+"""Service settings, read once from the environment (prefix ``SCHOOLRUN_``).
+
+``DATABASE_URL`` is accepted as well as ``SCHOOLRUN_DATABASE_URL`` because that is the
+name hosting platforms and the issue use. ``routing/`` never reads these: the API passes
+values to it as arguments.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_STATE_DIR = Path(".schoolrun")
+
+
+def normalise_database_url(url: str) -> str:
+    """Pick the psycopg 3 driver for bare ``postgres://`` / ``postgresql://`` URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Settings(BaseSettings):
+    """Everything the service can be told from outside; defaults suit one machine."""
+
+    model_config = SettingsConfigDict(env_prefix="SCHOOLRUN_", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_STATE_DIR / 'schoolrun.db'}",
+        validation_alias=AliasChoices("SCHOOLRUN_DATABASE_URL", "DATABASE_URL", "database_url"),
+    )
+    state_dir: Path = DEFAULT_STATE_DIR
+    # Signing key for access tokens; when empty a random key is generated once and kept
+    # in state_dir/jwt_secret so that restarts and several processes agree on it.
+    jwt_secret: str = ""
+    jwt_algorithm: str = "HS256"
+    access_token_ttl_s: int = Field(default=8 * 3600, gt=0)
+
+    # Limits (each answered with a clear 413 / 422 / 429).
+    max_body_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    max_upload_rows: int = Field(default=20_000, gt=0)
+    max_pupils_per_solve: int = Field(default=5_000, gt=0)
+    max_time_limit_s: float = Field(default=600.0, gt=0)
+    max_concurrent_solves_per_user: int = Field(default=2, gt=0)
+
+    # Jobs.
+    lease_s: float = Field(default=30.0, gt=0)
+    heartbeat_s: float = Field(default=5.0, gt=0)
+    worker_poll_s: float = Field(default=1.0, gt=0)
+    max_job_attempts: int = Field(default=3, gt=0)
+    solve_num_workers: int = Field(default=2, gt=0)
+    in_process_worker: bool = False
+    cache_dir: Path | None = None
+
+    # `schoolrun serve`.
+    default_scenario_dir: Path = Path("data/havering")
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @field_validator("database_url")
+    @classmethod
+    def _driver(cls, value: str) -> str:
+        return normalise_database_url(value)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read from the environment once."""
+    return Settings()

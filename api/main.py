@@ -1,0 +1,169 @@
+"""The FastAPI app factory, and ``serve()`` behind ``schoolrun serve`` / ``make serve``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+
+from api.auth import Allow, load_jwt_secret
+from api.config import Settings, get_settings
+from api.db import make_engine, make_session_factory
+from api.errors import install_error_handlers
+from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from api.migrate import upgrade_to_head
+from api.routes import audit, auth, health, jobs, plans, scenarios, schools
+
+logger = logging.getLogger(__name__)
+
+API_TITLE = "SchoolRun"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+# Routes anyone may call: liveness, readiness, sign-in and the API's own documentation.
+PUBLIC_PATHS = frozenset(
+    {
+        "/health",
+        "/ready",
+        "/api/v1/token",
+        "/openapi.json",
+        "/docs",
+        "/docs/oauth2-redirect",
+        "/redoc",
+    }
+)
+
+
+def declared_roles(route: APIRoute) -> frozenset[str] | None:
+    """The roles a route's ``Allow`` dependency admits, or None when it has none."""
+    stack = list(route.dependant.dependencies)
+    while stack:
+        dep = stack.pop()
+        if isinstance(dep.call, Allow):
+            return frozenset(dep.call.roles)
+        stack.extend(dep.dependencies)
+    return None
+
+
+def undeclared_routes(routes: Iterable[Any]) -> list[str]:
+    """Non-public API routes that declare no roles (must be empty: deny by default)."""
+    return [
+        f"{sorted(r.methods)} {r.path}"
+        for r in routes
+        if isinstance(r, APIRoute) and r.path not in PUBLIC_PATHS and declared_roles(r) is None
+    ]
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    engine = make_engine(settings.database_url)
+    upgrade_to_head(engine)
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    app.state.jwt_secret = load_jwt_secret(settings.jwt_secret, settings.state_dir)
+    worker = None
+    if settings.in_process_worker:
+        from api.worker import start_in_process
+
+        worker, thread = start_in_process(settings, app.state.session_factory)
+        logger.info("in-process worker %s started", worker.worker_id)
+    try:
+        yield
+    finally:
+        if worker is not None:
+            worker.stop_event.set()
+            thread.join(timeout=5)
+        engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app: routers, error handlers, middleware, static page.
+
+    Parameters
+    ----------
+    settings
+        Default: read from the environment (``SCHOOLRUN_*``, ``DATABASE_URL``).
+
+    Raises
+    ------
+    RuntimeError
+        If any non-public route declares no roles (deny by default).
+    """
+    settings = settings or get_settings()
+    app = FastAPI(
+        title=API_TITLE,
+        version="1.0.0",
+        summary="Home-to-school transport planning for pupils with SEND.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    for router in (
+        health.router,
+        auth.router,
+        scenarios.router,
+        plans.router,
+        jobs.router,
+        schools.router,
+        audit.router,
+    ):
+        app.include_router(router)
+    open_routes = undeclared_routes(app.routes)
+    if open_routes:
+        msg = f"Routes without an Allow(...) role declaration: {open_routes}"
+        raise RuntimeError(msg)
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)  # outermost: every response carries an id
+    if STATIC_DIR.is_dir():
+        app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static")
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    # `uvicorn api.main:app` works without building an app at import time.
+    if name == "app":
+        return create_app()
+    raise AttributeError(name)
+
+
+def serve(
+    host: str | None = None,
+    port: int | None = None,
+    *,
+    scenario_dir: Path | None = None,
+    with_worker: bool = True,
+) -> None:
+    """Start the API on localhost with the default scenario loaded and demo users.
+
+    On first start the Havering scenario (``settings.default_scenario_dir``) is loaded
+    into the database; every start prints fresh passwords for one demo user of each role.
+
+    Parameters
+    ----------
+    host, port
+        Where to listen (default settings: 127.0.0.1:8000).
+    scenario_dir
+        Scenario to load when the database has none.
+    with_worker
+        Run a solve worker in this process (the single-machine default).
+    """
+    import uvicorn
+
+    from api.bootstrap import bootstrap
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = get_settings().model_copy(update={"in_process_worker": with_worker})
+    host = host or settings.host
+    port = port or settings.port
+    credentials = bootstrap(settings, scenario_dir or settings.default_scenario_dir)
+    print(f"SchoolRun API on http://{host}:{port}/  (docs: http://{host}:{port}/docs)")
+    print("Demo users (passwords generated for this start):")
+    for username, role, password, school_ids in credentials:
+        schools_note = f"  schools: {', '.join(school_ids)}" if school_ids else ""
+        print(f"  {role:8s} {username:16s} {password}{schools_note}")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

@@ -1,0 +1,256 @@
+"""Plans: submit a solve (202 + job), read a plan, export it, compare it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from api import audit, jobs
+from api.auth import Principal, Role
+from api.convert import from_jsonable
+from api.deps import Officer, OfficerOrFinance, SessionDep, SessionFactoryDep, SettingsDep
+from api.errors import ApiError, not_found
+from api.exports import plan_csv, plan_geojson
+from api.models import PlanRow, ScenarioRow
+from api.plan_store import get_plan
+from api.schemas import (
+    MAX_ID,
+    ComparisonResponse,
+    ErrorResponse,
+    JobResponse,
+    PlanListItemResponse,
+    PlanRequest,
+    PlanResponse,
+    PlanSummaryResponse,
+    plan_response,
+    plan_summary_response,
+)
+from api.worker import apply_policy_overrides
+from routing.model import Policy
+
+router = APIRouter(prefix="/api/v1", tags=["plans"])
+
+PlanId = Annotated[int, Path(ge=1, le=MAX_ID, description="Plan id")]
+ScenarioId = Annotated[int, Path(ge=1, le=MAX_ID, description="Scenario id")]
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse}}
+
+
+def _check_overrides(policy: dict[str, Any], overrides: dict[str, Any]) -> None:
+    from routing.model import Scenario, VehicleCategory, VehicleType
+
+    # Validate against the stored policy now, so a bad override is a 422 at once
+    # rather than a failed job later.
+    probe = Scenario(
+        name="probe",
+        schools=(),
+        pupils=(),
+        vehicle_types=(VehicleType(name="v", category=VehicleCategory.TAXI, capacity_seats=1),),
+        policy=from_jsonable(Policy, policy),
+    )
+    apply_policy_overrides(probe, overrides)
+
+
+@router.post(
+    "/scenarios/{scenario_id}/plans",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=JobResponse,
+    responses={**NOT_FOUND, 422: {"model": ErrorResponse}, 429: {"model": ErrorResponse}},
+)
+def submit_plan(
+    scenario_id: ScenarioId,
+    body: PlanRequest,
+    user: OfficerOrFinance,
+    response: Response,
+    session: SessionDep,
+    factory: SessionFactoryDep,
+    settings: SettingsDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=200,
+            description="Retrying with the same key returns the same job",
+        ),
+    ] = None,
+) -> JobResponse:
+    """Queue a solve of the scenario; answers 202 with the job at once.
+
+    Poll ``GET /api/v1/jobs/{job_id}`` for progress; the plan id appears there when done.
+    """
+    scenario = session.get(ScenarioRow, scenario_id)
+    if scenario is None:
+        raise not_found("scenario", scenario_id)
+    if idempotency_key is not None:
+        earlier = jobs.find_by_idempotency_key(session, user.user_id, idempotency_key)
+        if earlier is not None and earlier.scenario_id == scenario_id:
+            response.headers["Location"] = f"/api/v1/jobs/{earlier.id}"
+            return JobResponse.from_row(earlier, jobs.plan_id_of(session, earlier.id))
+    if body.time_limit_s > settings.max_time_limit_s:
+        msg = (
+            f"time_limit_s {body.time_limit_s:g} is over the limit of "
+            f"{settings.max_time_limit_s:g} s per solve."
+        )
+        raise ApiError(422, "time_limit_too_long", msg)
+    if scenario.num_pupils > settings.max_pupils_per_solve:
+        msg = (
+            f"The scenario has {scenario.num_pupils} pupils; the limit per solve is "
+            f"{settings.max_pupils_per_solve}."
+        )
+        raise ApiError(422, "too_many_pupils", msg)
+    _check_overrides(scenario.policy, dict(body.policy_overrides))
+    active = jobs.count_active(session, user.user_id)
+    if active >= settings.max_concurrent_solves_per_user:
+        msg = (
+            f"You have {active} solves queued or running; the limit is "
+            f"{settings.max_concurrent_solves_per_user}. Wait for one to finish."
+        )
+        raise ApiError(429, "too_many_solves", msg, headers={"Retry-After": "30"})
+    session.rollback()
+    try:
+        job, _created = jobs.enqueue(
+            factory,
+            scenario_id=scenario_id,
+            user_id=user.user_id,
+            params=body.model_dump(),
+            idempotency_key=idempotency_key,
+        )
+    except jobs.IdempotencyConflictError as err:
+        raise ApiError(422, "idempotency_key_reused", str(err)) from err
+    response.headers["Location"] = f"/api/v1/jobs/{job.id}"
+    return JobResponse.from_row(job, None)
+
+
+@router.get("/plans", response_model=list[PlanListItemResponse])
+def list_plans(
+    user: OfficerOrFinance,
+    session: SessionDep,
+    scenario_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+) -> list[PlanListItemResponse]:
+    """Plans, newest first (optionally of one scenario)."""
+    query = select(PlanRow).order_by(PlanRow.id.desc())
+    if scenario_id is not None:
+        query = query.where(PlanRow.scenario_id == scenario_id)
+    return [
+        PlanListItemResponse(
+            id=p.id,
+            scenario_id=p.scenario_id,
+            scenario_name=p.scenario_name,
+            created_at=p.created_at,
+            runs=list(p.runs),
+            day_cost_pence=p.summary.get("day_cost_pence"),
+            num_routes=p.summary.get("num_routes"),
+        )
+        for p in session.scalars(query)
+    ]
+
+
+def _load_plan(session: SessionDep, plan_id: int) -> PlanRow:
+    plan = get_plan(session, plan_id)
+    if plan is None:
+        raise not_found("plan", plan_id)
+    return plan
+
+
+def _export(
+    plan: PlanRow, fmt: str, user: Principal, request: Request, session: SessionDep
+) -> Response:
+    audit.record(
+        session,
+        request,
+        user,
+        f"plan.export_{fmt}",
+        f"plan:{plan.id}",
+        num_routes=len(plan.routes),
+    )
+    session.commit()
+    if fmt == "csv":
+        return Response(
+            plan_csv(plan),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="plan-{plan.id}.csv"'},
+        )
+    return JSONResponse(plan_geojson(plan), media_type="application/geo+json")
+
+
+# The .csv/.geojson routes come first: /plans/{plan_id} would match "12.csv" too.
+@router.get(
+    "/plans/{plan_id}.csv",
+    response_class=Response,
+    responses={**NOT_FOUND, 200: {"content": {"text/csv": {}}}},
+)
+def export_plan_csv(
+    plan_id: PlanId, user: Officer, request: Request, session: SessionDep
+) -> Response:
+    """The plan's stops as CSV (formula-safe), one row per stop."""
+    return _export(_load_plan(session, plan_id), "csv", user, request, session)
+
+
+@router.get(
+    "/plans/{plan_id}.geojson",
+    response_class=JSONResponse,
+    responses={**NOT_FOUND, 200: {"content": {"application/geo+json": {}}}},
+)
+def export_plan_geojson(
+    plan_id: PlanId, user: Officer, request: Request, session: SessionDep
+) -> Response:
+    """The plan's routes and stops as GeoJSON."""
+    return _export(_load_plan(session, plan_id), "geojson", user, request, session)
+
+
+@router.get(
+    "/plans/{plan_id}",
+    response_model=PlanResponse | PlanSummaryResponse,
+    responses={
+        **NOT_FOUND,
+        200: {
+            "content": {"application/geo+json": {}, "text/csv": {}},
+            "description": "JSON for officers (stops) or finance (costs only); GeoJSON "
+            "or CSV with ?format=",
+        },
+    },
+)
+def read_plan(
+    plan_id: PlanId,
+    user: OfficerOrFinance,
+    request: Request,
+    session: SessionDep,
+    format: Annotated[Literal["json", "geojson", "csv"], Query()] = "json",
+) -> Any:
+    """A plan: routes with stops for officers, costs per route for finance.
+
+    ``?format=geojson`` and ``?format=csv`` (officers) export the routes and stops;
+    CSV cells that a spreadsheet would run as formulas are neutralised.
+    """
+    plan = _load_plan(session, plan_id)
+    if user.role is Role.FINANCE:
+        if format != "json":
+            raise ApiError(403, "forbidden", "Finance may read plan costs, not export stops.")
+        return plan_summary_response(plan)
+    if format != "json":
+        return _export(plan, format, user, request, session)
+    audit.record(
+        session, request, user, "plan.read", f"plan:{plan.id}", num_routes=len(plan.routes)
+    )
+    session.commit()
+    return plan_response(plan)
+
+
+@router.get("/plans/{plan_id}/comparison", response_model=ComparisonResponse, responses=NOT_FOUND)
+def read_comparison(
+    plan_id: PlanId, user: OfficerOrFinance, session: SessionDep
+) -> ComparisonResponse:
+    """The plan against today's arrangement: cost per day and year, per pupil, by school
+    and vehicle type, ride times."""
+    plan = session.get(PlanRow, plan_id)
+    if plan is None:
+        raise not_found("plan", plan_id)
+    return ComparisonResponse(
+        plan_id=plan.id,
+        scenario_id=plan.scenario_id,
+        summary=plan.summary,
+        comparison=plan.comparison,
+    )

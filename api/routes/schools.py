@@ -1,0 +1,107 @@
+"""What a school sees: its own pupils' pickups, and the plans that include it.
+
+A school user asking about another school, or a plan without its school, gets the same
+404 as for an id that does not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from sqlalchemy import select
+
+from api import audit
+from api.auth import Principal
+from api.deps import OfficerOrSchool, SessionDep
+from api.errors import not_found
+from api.models import PlanRow
+from api.plan_store import school_trips
+from api.schemas import (
+    MAX_ID,
+    ErrorResponse,
+    PickupListResponse,
+    SchoolPlanResponse,
+    pickup_response,
+)
+from routing.model import Run
+
+router = APIRouter(prefix="/api/v1/schools", tags=["schools"])
+
+SchoolId = Annotated[str, Path(min_length=1, max_length=100, description="School id (URN)")]
+
+
+def _check_school(user: Principal, school_id: str) -> None:
+    if not user.may_see_school(school_id):
+        raise not_found("school", school_id)
+
+
+@router.get(
+    "/{school_id}/pickups",
+    response_model=PickupListResponse,
+    responses={404: {"model": ErrorResponse}},
+)
+def read_pickups(
+    school_id: SchoolId,
+    user: OfficerOrSchool,
+    request: Request,
+    session: SessionDep,
+    plan: Annotated[int, Query(ge=1, le=MAX_ID, description="Plan id")],
+    run: Annotated[Run | None, Query(description="AM or PM; both when absent")] = None,
+) -> PickupListResponse:
+    """The school's pupils in a plan: first name and initial, pickup and arrival times,
+    vehicle and whether an assistant rides (audited)."""
+    _check_school(user, school_id)
+    school_ids = session.scalar(select(PlanRow.school_ids).where(PlanRow.id == plan))
+    if school_ids is None or school_id not in school_ids:
+        raise not_found("plan", plan)
+    trips = school_trips(session, plan, school_id, run)
+    audit.record(
+        session,
+        request,
+        user,
+        "school.pickups",
+        f"school:{school_id}/plan:{plan}",
+        run=run.value if run else None,
+        num_pupils=len(trips),
+    )
+    session.commit()
+    return PickupListResponse(
+        plan_id=plan,
+        school_id=school_id,
+        run=run.value if run else None,
+        pupils=[pickup_response(t) for t in trips],
+    )
+
+
+@router.get(
+    "/{school_id}/plans",
+    response_model=list[SchoolPlanResponse],
+    responses={404: {"model": ErrorResponse}},
+)
+def list_school_plans(
+    school_id: SchoolId, user: OfficerOrSchool, session: SessionDep
+) -> list[SchoolPlanResponse]:
+    """Plans that carry (or leave unassigned) any pupil of this school, newest first."""
+    _check_school(user, school_id)
+    rows = session.execute(
+        select(
+            PlanRow.id,
+            PlanRow.scenario_id,
+            PlanRow.scenario_name,
+            PlanRow.created_at,
+            PlanRow.runs,
+            PlanRow.school_ids,
+        ).order_by(PlanRow.id.desc())
+    ).all()
+    return [
+        SchoolPlanResponse(
+            plan_id=r.id,
+            scenario_id=r.scenario_id,
+            scenario_name=r.scenario_name,
+            created_at=r.created_at,
+            runs=list(r.runs),
+        )
+        for r in rows
+        if school_id in (r.school_ids or ())
+    ]

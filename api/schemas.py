@@ -1,0 +1,425 @@
+"""Request and response models (``...Request`` / ``...Response``), and the conversions
+from stored rows. Field names carry units as in the domain; times of day are also shown
+as ``"08:45"`` here, and only here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.models import JobRow, PlanRouteRow, PlanRow, PlanTripRow, PlanUnassignedRow
+
+MAX_ID = 2**62  # path ids beyond any database integer are simply not found
+
+
+def clock(seconds_after_midnight: int) -> str:
+    """``29700`` -> ``"08:15"`` (times past midnight wrap; negative clamp to 00:00)."""
+    s = max(0, int(seconds_after_midnight)) % (24 * 3600)
+    return f"{s // 3600:02d}:{(s % 3600) // 60:02d}"
+
+
+class ErrorResponse(BaseModel):
+    code: str
+    message: str
+    request_id: str | None = None
+    issues: list[RowIssueResponse] | None = None
+
+
+class RowIssueResponse(BaseModel):
+    file: str
+    row: int
+    field: str
+    value: str
+    message: str
+
+
+class HealthResponse(BaseModel):
+    status: str
+
+
+class ReadyResponse(BaseModel):
+    status: str
+    database: str
+    schema_at_head: bool
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in_s: int
+    role: str
+
+
+class MeResponse(BaseModel):
+    username: str
+    role: str
+    school_ids: list[str]
+    via: str
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+CellValue = str | int | float | bool | None
+
+
+class ScenarioUploadRequest(BaseModel):
+    """A scenario as JSON: each file of the scenario folder format (data/README.md),
+    either as its text (``files``) or as a list of rows keyed by column (``tables``,
+    keyed by file name without ``.csv``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    files: dict[str, str] = Field(default_factory=dict)
+    tables: dict[str, list[dict[str, CellValue]]] = Field(default_factory=dict)
+
+
+class ScenarioSummaryResponse(BaseModel):
+    id: int
+    name: str
+    num_pupils: int
+    num_schools: int
+    has_road_network: bool
+    created_at: datetime
+
+
+class SchoolSummaryResponse(BaseModel):
+    school_id: str
+    name: str
+    kind: str
+    am_start: str
+    pm_end: str
+    num_pupils: int
+
+
+class VehicleTypeResponse(BaseModel):
+    name: str
+    category: str
+    capacity_seats: int
+    max_wheelchair_places: int
+    seats_per_wheelchair_place: int
+    num_available: int | None
+    day_rate_pence: int
+    cost_per_mile_pence: int
+    max_shift_s: int
+
+
+class ScenarioResponse(ScenarioSummaryResponse):
+    schools: list[SchoolSummaryResponse]
+    vehicle_types: list[VehicleTypeResponse]
+    policy: dict[str, Any]
+
+
+class NeedsResponse(BaseModel):
+    wheelchair: bool
+    needs_assistant: bool
+    travel_alone: bool
+    vehicle_requirement: str
+    boarding_s: int
+    max_ride_s: int | None
+
+
+class PupilResponse(BaseModel):
+    """A pupil as the transport officer sees them (officer only, audited)."""
+
+    pupil_id: str
+    school_id: str
+    first_name: str
+    last_name: str
+    postcode: str
+    lon: float
+    lat: float
+    year_group: int
+    attends_am: bool
+    attends_pm: bool
+    needs: NeedsResponse
+
+
+class PupilListResponse(BaseModel):
+    scenario_id: int
+    school_id: str | None
+    pupils: list[PupilResponse]
+
+
+# --------------------------------------------------------------------------- jobs
+
+
+class PlanRequest(BaseModel):
+    """What to plan: which run, how long to search, and policy changes for this plan."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    run: Literal["AM", "PM", "both"] = "both"
+    time_limit_s: float = Field(default=30.0, gt=0, le=86_400)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    policy_overrides: dict[str, CellValue] = Field(default_factory=dict)
+
+
+class JobProgressResponse(BaseModel):
+    phase: str | None = None
+    run: str | None = None
+    parts_done: int | None = None
+    parts_total: int | None = None
+    elapsed_s: float | None = None
+    message: str | None = None
+
+
+class JobResponse(BaseModel):
+    job_id: str
+    scenario_id: int
+    state: str
+    progress: JobProgressResponse | None
+    best_cost_pence: int | None
+    attempts: int
+    plan_id: int | None
+    error_code: str | None
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def from_row(cls, job: JobRow, plan_id: int | None) -> JobResponse:
+        progress = job.progress or None
+        return cls(
+            job_id=job.id,
+            scenario_id=job.scenario_id,
+            state=job.state,
+            progress=JobProgressResponse(
+                **{k: v for k, v in progress.items() if k in JobProgressResponse.model_fields}
+            )
+            if progress
+            else None,
+            best_cost_pence=job.best_cost_pence,
+            attempts=job.attempts,
+            plan_id=plan_id,
+            error_code=job.error_code,
+            error=job.error,
+            created_at=job.created_at,
+            started_at=job.started_at,
+            finished_at=job.finished_at,
+        )
+
+
+# --------------------------------------------------------------------------- plans
+
+
+class StepResponse(BaseModel):
+    kind: str
+    pupil_ids: list[str]
+    location_id: str
+    school_id: str
+    lon: float
+    lat: float
+    arrival_s: int
+    service_start_s: int
+    departure_s: int
+    arrival: str
+    service_start: str
+
+
+class RouteCostResponse(BaseModel):
+    route_id: str
+    run: str
+    vehicle_type: str
+    seats: int
+    wheelchair_places: int
+    has_assistant: bool
+    num_pupils: int
+    distance_m: int
+    duration_s: int
+    cost_pence: int
+
+
+class RouteResponse(RouteCostResponse):
+    steps: list[StepResponse]
+
+
+class UnassignedResponse(BaseModel):
+    pupil_id: str
+    school_id: str
+    run: str
+    code: str
+    reason: str
+
+
+class PlanSummaryResponse(BaseModel):
+    """A plan as finance sees it: costs and counts per route, no stops or pupils."""
+
+    id: int
+    scenario_id: int
+    scenario_name: str
+    job_id: str | None
+    created_at: datetime
+    runs: list[str]
+    travel_model: str
+    solve_seconds: float
+    summary: dict[str, Any]
+    routes: list[RouteCostResponse]
+
+
+class PlanResponse(PlanSummaryResponse):
+    """A plan as the officer sees it (VROOM's shape: summary, routes[].steps[], unassigned)."""
+
+    routes: list[RouteResponse]  # type: ignore[assignment]
+    unassigned: list[UnassignedResponse]
+    notes: list[str]
+
+
+class PlanListItemResponse(BaseModel):
+    id: int
+    scenario_id: int
+    scenario_name: str
+    created_at: datetime
+    runs: list[str]
+    day_cost_pence: int | None
+    num_routes: int | None
+
+
+def _route_cost(route: PlanRouteRow, num_pupils: int) -> dict[str, Any]:
+    return {
+        "route_id": route.route_id,
+        "run": route.run,
+        "vehicle_type": route.vehicle_type,
+        "seats": route.seats,
+        "wheelchair_places": route.wheelchair_places,
+        "has_assistant": route.has_assistant,
+        "num_pupils": num_pupils,
+        "distance_m": route.distance_m,
+        "duration_s": route.duration_s,
+        "cost_pence": route.cost_pence,
+    }
+
+
+def _num_pupils(route: PlanRouteRow) -> int:
+    return sum(len(s.pupil_ids) for s in route.stops if s.kind == "pickup")
+
+
+def _plan_head(plan: PlanRow) -> dict[str, Any]:
+    return {
+        "id": plan.id,
+        "scenario_id": plan.scenario_id,
+        "scenario_name": plan.scenario_name,
+        "job_id": plan.job_id,
+        "created_at": plan.created_at,
+        "runs": list(plan.runs),
+        "travel_model": plan.travel_model,
+        "solve_seconds": plan.solve_seconds,
+        "summary": plan.summary,
+    }
+
+
+def plan_summary_response(plan: PlanRow) -> PlanSummaryResponse:
+    return PlanSummaryResponse(
+        **_plan_head(plan),
+        routes=[RouteCostResponse(**_route_cost(r, _num_pupils(r))) for r in plan.routes],
+    )
+
+
+def plan_response(plan: PlanRow) -> PlanResponse:
+    return PlanResponse(
+        **_plan_head(plan),
+        routes=[
+            RouteResponse(
+                **_route_cost(r, _num_pupils(r)),
+                steps=[
+                    StepResponse(
+                        kind=s.kind,
+                        pupil_ids=list(s.pupil_ids),
+                        location_id=s.location_id,
+                        school_id=s.school_id,
+                        lon=s.lon,
+                        lat=s.lat,
+                        arrival_s=s.arrival_s,
+                        service_start_s=s.service_start_s,
+                        departure_s=s.departure_s,
+                        arrival=clock(s.arrival_s),
+                        service_start=clock(s.service_start_s),
+                    )
+                    for s in r.stops
+                ],
+            )
+            for r in plan.routes
+        ],
+        unassigned=[unassigned_response(u) for u in plan.unassigned],
+        notes=[str(n) for n in plan.notes],
+    )
+
+
+def unassigned_response(u: PlanUnassignedRow) -> UnassignedResponse:
+    return UnassignedResponse(
+        pupil_id=u.pupil_id, school_id=u.school_id, run=u.run, code=u.code, reason=u.reason
+    )
+
+
+class ComparisonResponse(BaseModel):
+    """The plan against the current arrangement (routing.costing.Comparison as JSON)."""
+
+    plan_id: int
+    scenario_id: int
+    summary: dict[str, Any]
+    comparison: dict[str, Any] | None
+
+
+# --------------------------------------------------------------------------- schools
+
+
+class PickupResponse(BaseModel):
+    """One pupil's journey as their school sees it: first name and initial only."""
+
+    name: str
+    run: str
+    pickup: str
+    pickup_s: int
+    arrival: str
+    arrival_s: int
+    vehicle: str
+    route_id: str
+    has_assistant: bool
+
+
+class PickupListResponse(BaseModel):
+    plan_id: int
+    school_id: str
+    run: str | None
+    pupils: list[PickupResponse]
+
+
+def pickup_response(trip: PlanTripRow) -> PickupResponse:
+    return PickupResponse(
+        name=trip.display_name,
+        run=trip.run,
+        pickup=clock(trip.pickup_s),
+        pickup_s=trip.pickup_s,
+        arrival=clock(trip.dropoff_s),
+        arrival_s=trip.dropoff_s,
+        vehicle=trip.vehicle_type,
+        route_id=trip.route_id,
+        has_assistant=trip.has_assistant,
+    )
+
+
+class SchoolPlanResponse(BaseModel):
+    plan_id: int
+    scenario_id: int
+    scenario_name: str
+    created_at: datetime
+    runs: list[str]
+
+
+class AuditEntryResponse(BaseModel):
+    id: int
+    at: datetime
+    username: str
+    role: str
+    action: str
+    resource: str
+    request_id: str
+    detail: dict[str, Any]
+
+
+ErrorResponse.model_rebuild()

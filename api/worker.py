@@ -1,0 +1,348 @@
+"""The solve worker: claims queued jobs, runs ``routing.pipeline.plan_scenario``, writes
+the plan once.
+
+Run it as ``python -m api.worker`` (or ``schoolrun worker``, wired to :func:`main`);
+``schoolrun serve`` runs one in a thread of the API process for the single-machine
+default. Several workers may share one database: leases keep them off each other's jobs
+and a job whose worker died is claimed again after its lease expires.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
+
+from api import jobs
+from api.config import Settings, get_settings
+from api.convert import from_jsonable, to_jsonable
+from api.db import make_engine, make_session_factory
+from api.errors import domain_error_status
+from api.migrate import upgrade_to_head
+from api.models import JobRow
+from api.plan_store import add_plan
+from api.scenario_store import load_scenario
+from routing.errors import InvalidScenarioError, RoutingError
+from routing.model import Plan, Policy, Run, Scenario, SolveParams, SolveProgress
+
+logger = logging.getLogger(__name__)
+
+ProgressFn = Callable[[SolveProgress], None]
+
+
+@dataclass(frozen=True, slots=True)
+class SolveOutcome:
+    plan: Plan
+    comparison: Any
+
+
+class SolveFn(Protocol):
+    def __call__(
+        self,
+        scenario: Scenario,
+        source_dir: Path | None,
+        params: SolveParams,
+        runs: tuple[Run, ...],
+        progress: ProgressFn,
+        settings: Settings,
+    ) -> SolveOutcome: ...
+
+
+def pipeline_solve(
+    scenario: Scenario,
+    source_dir: Path | None,
+    params: SolveParams,
+    runs: tuple[Run, ...],
+    progress: ProgressFn,
+    settings: Settings,
+) -> SolveOutcome:
+    """Travel matrix, then the pipeline (solve, check, cost): all domain work in routing/."""
+    from routing.network import build_travel_matrix  # type: ignore[attr-defined]
+    from routing.pipeline import plan_scenario  # type: ignore[import-not-found]
+
+    matrix = build_travel_matrix(scenario, source_dir, cache_dir=settings.cache_dir)
+    result = plan_scenario(scenario, matrix, params, runs=runs, progress=progress)
+    return SolveOutcome(plan=result.plan, comparison=result.comparison)
+
+
+def runs_of(value: str) -> tuple[Run, ...]:
+    return (Run.AM, Run.PM) if value == "both" else (Run(value),)
+
+
+def apply_policy_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
+    """The scenario with some policy fields replaced (validated by ``Policy`` itself)."""
+    if not overrides:
+        return scenario
+
+    merged = {**to_jsonable(scenario.policy), **overrides}
+    try:
+        policy = from_jsonable(Policy, merged, strict=True)
+    except KeyError as err:
+        msg = f"Unknown policy field '{err.args[0]}' in policy_overrides."
+        raise InvalidScenarioError(msg) from err
+    except (TypeError, ValueError) as err:
+        if isinstance(err, InvalidScenarioError):
+            raise
+        msg = f"policy_overrides has a value of the wrong type: {err}."
+        raise InvalidScenarioError(msg) from err
+    return replace(scenario, policy=policy)
+
+
+class _Progress:
+    """The latest progress of the job in hand; the heartbeat thread stores it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.value: dict[str, Any] | None = None
+        self.best_cost_pence: int | None = None
+
+    def update(self, progress: dict[str, Any], best_cost_pence: int | None = None) -> None:
+        with self._lock:
+            self.value = progress
+            if best_cost_pence is not None:
+                self.best_cost_pence = best_cost_pence
+
+    def on_solve(self, p: SolveProgress) -> None:
+        self.update(
+            {
+                "phase": "solving",
+                "run": p.run.value,
+                "parts_done": p.parts_done,
+                "parts_total": p.parts_total,
+                "elapsed_s": round(p.elapsed_s, 2),
+                "message": p.message,
+            },
+            p.best_cost_pence,
+        )
+
+    def snapshot(self) -> tuple[dict[str, Any] | None, int | None]:
+        with self._lock:
+            return self.value, self.best_cost_pence
+
+
+class Worker:
+    """Claims and runs jobs from the database until told to stop.
+
+    Parameters
+    ----------
+    settings
+        Lease, heartbeat, poll and solve settings.
+    session_factory
+        Sessions on the shared database.
+    worker_id
+        A name unique among live workers (default host:pid:random).
+    solve
+        The solve step (default :func:`pipeline_solve`); tests inject fakes.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        session_factory: sessionmaker[Session],
+        *,
+        worker_id: str | None = None,
+        solve: SolveFn = pipeline_solve,
+    ) -> None:
+        self.settings = settings
+        self.factory = session_factory
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.solve = solve
+        self.stop_event = threading.Event()
+
+    def run_once(self) -> bool:
+        """Claim and run one job; False when the queue had nothing runnable."""
+        job = jobs.claim_next(
+            self.factory,
+            self.worker_id,
+            lease_s=self.settings.lease_s,
+            max_attempts=self.settings.max_job_attempts,
+        )
+        if job is None:
+            return False
+        logger.info("worker %s claimed job %s (attempt %d)", self.worker_id, job.id, job.attempts)
+        self._run(job)
+        return True
+
+    def run_forever(self) -> None:
+        """Loop until ``stop_event`` is set, waiting ``worker_poll_s`` when idle."""
+        while not self.stop_event.is_set():
+            try:
+                worked = self.run_once()
+            except Exception:
+                # A database hiccup must not kill the worker; the lease protocol makes
+                # a retry safe.
+                logger.exception("worker %s: error while claiming a job", self.worker_id)
+                worked = False
+            if not worked:
+                self.stop_event.wait(self.settings.worker_poll_s)
+
+    def _run(self, job: JobRow) -> None:
+        progress = _Progress()
+        progress.update({"phase": "starting"})
+        done = threading.Event()
+        beat = threading.Thread(
+            target=self._heartbeat,
+            args=(job.id, progress, done),
+            daemon=True,
+            name=f"heartbeat-{job.id[:8]}",
+        )
+        beat.start()
+        try:
+            self._solve_and_store(job, progress)
+        except jobs.LeaseLostError:
+            logger.warning("worker %s lost job %s to another worker", self.worker_id, job.id)
+        except RoutingError as err:
+            _, code = domain_error_status(err)
+            jobs.fail(self.factory, job.id, self.worker_id, code, str(err).split("\n", 1)[0])
+            logger.info("job %s failed: %s", job.id, code)
+        except Exception:
+            logger.exception("job %s: unexpected error", job.id)
+            jobs.fail(
+                self.factory,
+                job.id,
+                self.worker_id,
+                "internal_error",
+                "The solve failed unexpectedly; the service log has the details.",
+            )
+        finally:
+            done.set()
+            beat.join(timeout=10)
+
+    def _heartbeat(self, job_id: str, progress: _Progress, done: threading.Event) -> None:
+        while not done.wait(self.settings.heartbeat_s):
+            value, best = progress.snapshot()
+            try:
+                kept = jobs.heartbeat(
+                    self.factory,
+                    job_id,
+                    self.worker_id,
+                    lease_s=self.settings.lease_s,
+                    progress=value,
+                    best_cost_pence=best,
+                )
+            except Exception:
+                logger.exception("heartbeat of job %s failed", job_id)
+                continue
+            if not kept:
+                logger.warning("worker %s: lease of job %s is gone", self.worker_id, job_id)
+                return
+
+    def _solve_and_store(self, job: JobRow, progress: _Progress) -> None:
+        params = job.params
+        with self.factory() as session:
+            loaded = load_scenario(session, job.scenario_id)
+        if loaded is None:
+            msg = f"Scenario {job.scenario_id} was deleted before the job ran."
+            raise InvalidScenarioError(msg)
+        row, scenario = loaded
+        scenario = apply_policy_overrides(scenario, params.get("policy_overrides") or {})
+        runs = runs_of(params.get("run", "both"))
+        solve_params = SolveParams(
+            time_limit_s=float(params["time_limit_s"]),
+            seed=int(params.get("seed", 0)),
+            num_workers=self.settings.solve_num_workers,
+        )
+        progress.update({"phase": "solving"})
+        jobs.heartbeat(
+            self.factory,
+            job.id,
+            self.worker_id,
+            lease_s=self.settings.lease_s,
+            progress={"phase": "solving"},
+        )
+        started = time.monotonic()
+        outcome = self.solve(
+            scenario,
+            Path(row.source_dir) if row.source_dir else None,
+            solve_params,
+            runs,
+            progress.on_solve,
+            self.settings,
+        )
+        logger.info("job %s solved in %.1f s", job.id, time.monotonic() - started)
+        with self.factory() as session, session.begin():
+            jobs.finish_with_plan(session, job.id, self.worker_id)
+            session.execute(
+                update(JobRow)
+                .where(JobRow.id == job.id)
+                .values(progress={"phase": "done"}, best_cost_pence=_plan_cost(outcome.plan))
+            )
+            add_plan(
+                session,
+                scenario_id=job.scenario_id,
+                scenario=scenario,
+                plan=outcome.plan,
+                comparison=outcome.comparison,
+                runs=runs,
+                job_id=job.id,
+            )
+
+
+def _plan_cost(plan: Plan) -> int:
+    return sum(r.cost_pence for r in plan.routes)
+
+
+def start_in_process(
+    settings: Settings, session_factory: sessionmaker[Session]
+) -> tuple[Worker, threading.Thread]:
+    """A worker on a daemon thread of this process (the single-machine default)."""
+    worker = Worker(settings, session_factory, worker_id=None)
+    thread = threading.Thread(target=worker.run_forever, name="schoolrun-worker", daemon=True)
+    thread.start()
+    return worker, thread
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``schoolrun worker`` / ``python -m api.worker``.
+
+    Parameters
+    ----------
+    argv
+        ``--once`` (run at most one job, then exit), ``--worker-id NAME``.
+
+    Returns
+    -------
+    int
+        Exit status.
+    """
+    parser = argparse.ArgumentParser(prog="schoolrun worker", description=__doc__)
+    parser.add_argument("--once", action="store_true", help="run at most one job, then exit")
+    parser.add_argument("--worker-id", default=None, help="name of this worker in job leases")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    upgrade_to_head(engine)
+    worker = Worker(settings, make_session_factory(engine), worker_id=args.worker_id)
+
+    def _stop(signum: int, _frame: object) -> None:
+        logger.info(
+            "worker %s: signal %d, stopping after the current job", worker.worker_id, signum
+        )
+        worker.stop_event.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    logger.info("worker %s started on %s", worker.worker_id, engine.url.render_as_string())
+    if args.once:
+        worker.run_once()
+    else:
+        worker.run_forever()
+    engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
