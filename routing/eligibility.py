@@ -49,6 +49,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from routing import network
 from routing.errors import InvalidScenarioError
 from routing.model import METRES_PER_MILE, Pupil, Scenario, School
 
@@ -71,8 +72,6 @@ Decisions based on it are marked indicative.
 
 NEAR_LIMIT_FRACTION = 0.15
 """An indicative distance within this fraction of a limit is flagged for measurement."""
-
-EARTH_RADIUS_M = 6_371_008.8
 
 
 class EligibilityRule(StrEnum):
@@ -365,12 +364,8 @@ def assess_eligibility(
 
 
 def great_circle_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Haversine distance in metres between two lon/lat points (WGS84 mean radius)."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi = phi2 - phi1
-    dlmb = math.radians(lon2 - lon1)
-    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+    """Great-circle distance in metres between two lon/lat points (the network's own)."""
+    return network.great_circle_m(lon1, lat1, lon2, lat2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,10 +392,13 @@ def _straight_measure(pupil: Pupil, school: School) -> WalkMeasure:
 def _walk_graph_path(scenario: Scenario, scenario_dir: Path | None) -> Path | None:
     if not scenario.network.walk_graph:
         return None
-    path = Path(scenario.network.walk_graph)
-    if not path.is_absolute() and scenario_dir is not None:
-        path = scenario_dir / path
-    return path
+    return network.resolve_graph_path(scenario.network.walk_graph, scenario_dir)
+
+
+INDICATIVE_METHOD_WORDS = (
+    "Walking distances are indicative: the scenario has no footpath network, so they are "
+    f"straight-line distances x {WALK_CIRCUITY_FACTOR:g}."
+)
 
 
 def walk_measurer(scenario: Scenario, scenario_dir: Path | None) -> tuple[WalkMeasurer, str]:
@@ -425,24 +423,18 @@ def walk_measurer(scenario: Scenario, scenario_dir: Path | None) -> tuple[WalkMe
     """
     graph_path = _walk_graph_path(scenario, scenario_dir)
     if graph_path is None:
-        words = (
-            "Walking distances are indicative: the scenario has no footpath network, so they "
-            f"are straight-line distances x {WALK_CIRCUITY_FACTOR:g}."
-        )
-        return _straight_measure, words
-    from routing import network  # the walk-graph helpers live with the road graphs
-
+        return _straight_measure, INDICATIVE_METHOD_WORDS
     graph = network.load_walk_graph(graph_path)
 
     def measure(pupil: Pupil, school: School) -> WalkMeasure:
         route = network.walk_route(graph, (pupil.lon, pupil.lat), (school.lon, school.lat))
         if route is None:
             return WalkMeasure(distance_m=None, coords=(), is_indicative=False)
-        distance_m, coords = route
-        return WalkMeasure(distance_m=float(distance_m), coords=tuple(coords), is_indicative=False)
+        return WalkMeasure(
+            distance_m=float(route.distance_m), coords=tuple(route.coords), is_indicative=False
+        )
 
-    words = f"Walking distances measured on the footpath network {graph_path.name}."
-    return measure, words
+    return measure, f"Walking distances measured on the footpath network {graph_path.name}."
 
 
 def assess_scenario(
@@ -470,16 +462,11 @@ def assess_scenario(
     """
     schools = scenario.schools_by_id()
     graph_path = _walk_graph_path(scenario, scenario_dir)
-    distances: dict[str, float | None]
-    if graph_path is None:
-        distances = {}
-        indicative = True
-    else:
-        from routing import network
-
-        graph = network.load_walk_graph(graph_path)
-        distances = dict(network.walk_distances_m(graph, scenario))
-        indicative = False
+    distances: dict[str, float | None] = {}
+    indicative = graph_path is None
+    if graph_path is not None:
+        # One multi-source search for every pupil, not one walk_route per pupil.
+        distances = network.pupil_walk_distances_m(network.load_walk_graph(graph_path), scenario)
     decisions = []
     for pupil in scenario.pupils:
         school = schools[pupil.school_id]

@@ -18,9 +18,9 @@ only add the file). Two rules hold throughout:
 from __future__ import annotations
 
 import csv
+import functools
 import html
 import io
-import itertools
 import json
 import logging
 import math
@@ -38,11 +38,12 @@ logger = logging.getLogger(__name__)
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 LonLat = tuple[float, float]
-LegCoords = Callable[[LonLat, LonLat], Sequence[LonLat]]
-"""Road geometry of one leg: (from lon/lat, to lon/lat) -> points along the road.
+PathCoords = Callable[[Sequence[LonLat]], Sequence[Sequence[LonLat]]]
+"""Road geometry of a route: its stops (lon, lat) in order -> one line per leg.
 
-Typically ``functools.partial(network.drive_path_coords, graph)``. An empty result or a
-raised ``RoutingError`` makes that leg a straight segment.
+``functools.partial(network.drive_path_coords, graph)`` (see :func:`road_path_coords`).
+A leg returned as just its two ends, or a raised ``RoutingError``, is drawn as a straight
+segment and labelled so.
 """
 
 ROUTES_COLUMNS = (
@@ -236,37 +237,38 @@ def write_summary_json(summary: Mapping[str, Any], path: Path) -> Path:
 # --------------------------------------------------------------------------- GeoJSON
 
 
-def _route_line(route: Route, leg_coords: LegCoords | None) -> tuple[list[list[float]], str]:
-    points = [(stop.lon, stop.lat) for stop in route.stops]
+def _route_line(route: Route, path_coords: PathCoords | None) -> tuple[list[list[float]], str]:
+    points: list[LonLat] = []
+    for stop in route.stops:  # siblings' stops and a school's drop-offs share a point
+        if not points or points[-1] != (stop.lon, stop.lat):
+            points.append((stop.lon, stop.lat))
+    legs: Sequence[Sequence[LonLat]] = ()
+    if path_coords is not None and len(points) >= 2:
+        try:
+            legs = path_coords(points)
+        except (RoutingError, ValueError, KeyError) as err:
+            logger.warning("no road geometry for route %s: %s", route.route_id, err)
+            legs = ()
+        if len(legs) != len(points) - 1:
+            legs = ()
     line: list[list[float]] = []
-    legs_road = 0
-    legs_total = 0
 
-    def add(point: LonLat) -> None:
-        if not line or line[-1] != [point[0], point[1]]:
-            line.append([point[0], point[1]])
+    def add(point: Sequence[float]) -> None:
+        if not line or line[-1] != [float(point[0]), float(point[1])]:
+            line.append([float(point[0]), float(point[1])])
 
     if points:
         add(points[0])
-    for start, end in itertools.pairwise(points):
-        if start == end:
-            continue
-        legs_total += 1
-        path: Sequence[LonLat] = ()
-        if leg_coords is not None:
-            try:
-                path = leg_coords(start, end)
-            except (RoutingError, ValueError, KeyError) as err:
-                logger.warning("no road geometry for a leg of route %s: %s", route.route_id, err)
-                path = ()
-        if path:
+    legs_road = 0
+    for k, end in enumerate(points[1:]):
+        leg = legs[k] if legs else ()
+        if len(leg) > 2:
             legs_road += 1
-            for point in path:
-                add((float(point[0]), float(point[1])))
-            add(end)  # the path ends at the graph node; finish at the stop itself
-        else:
-            add(end)
-    if legs_total and legs_road == legs_total:
+            for point in leg:
+                add(point)
+        add(end)  # a road path ends at the graph; finish at the stop itself
+    num_legs = len(points) - 1
+    if num_legs > 0 and legs_road == num_legs:
         kind = "road"
     elif legs_road:
         kind = "partly_road"
@@ -275,10 +277,27 @@ def _route_line(route: Route, leg_coords: LegCoords | None) -> tuple[list[list[f
     return line, kind
 
 
+def road_path_coords(scenario: Scenario, scenario_dir: Path | None) -> PathCoords | None:
+    """Road geometry for the scenario's routes from its drive graph; None if it has none.
+
+    Raises
+    ------
+    NetworkUnavailableError
+        If the scenario names a drive graph that cannot be read.
+    """
+    if not scenario.network.drive_graph:
+        return None
+    from routing import network  # osmnx is heavy: load it only when there are roads
+
+    graph_path = network.resolve_graph_path(scenario.network.drive_graph, scenario_dir)
+    graph = network.load_road_graph(graph_path, network_type="drive")
+    return functools.partial(network.drive_path_coords, graph)
+
+
 def routes_geojson(
     plan: Plan,
     *,
-    leg_coords: LegCoords | None = None,
+    path_coords: PathCoords | None = None,
     include_stops: bool = True,
 ) -> dict[str, Any]:
     """The plan's routes as a GeoJSON FeatureCollection (lon, lat; EPSG:4326).
@@ -292,8 +311,8 @@ def routes_geojson(
     ----------
     plan
         The plan.
-    leg_coords
-        Road geometry of one leg (see :data:`LegCoords`); None draws straight segments.
+    path_coords
+        Road geometry of a route (see :data:`PathCoords`); None draws straight segments.
     include_stops
         Add a Point feature per stop.
 
@@ -304,7 +323,7 @@ def routes_geojson(
     """
     features: list[dict[str, Any]] = []
     for route in plan.routes:
-        line, kind = _route_line(route, leg_coords)
+        line, kind = _route_line(route, path_coords)
         pupil_ids = route.pupil_ids()
         school_ids = sorted({s.school_id for s in route.stops if s.school_id})
         properties = {
@@ -354,10 +373,10 @@ def routes_geojson(
     }
 
 
-def write_routes_geojson(plan: Plan, path: Path, *, leg_coords: LegCoords | None = None) -> Path:
+def write_routes_geojson(plan: Plan, path: Path, *, path_coords: PathCoords | None = None) -> Path:
     """Write ``routes.geojson`` (see :func:`routes_geojson`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    collection = routes_geojson(plan, leg_coords=leg_coords)
+    collection = routes_geojson(plan, path_coords=path_coords)
     path.write_text(json.dumps(collection, allow_nan=False) + "\n", encoding="utf-8")
     return path
 
@@ -773,7 +792,7 @@ def write_plan_files(
     plan: Plan,
     out_dir: Path,
     *,
-    leg_coords: LegCoords | None = None,
+    path_coords: PathCoords | None = None,
     with_sheets: bool = True,
 ) -> list[Path]:
     """Write routes.csv, stops.csv, unassigned.csv, routes.geojson (and the people's pages).
@@ -787,8 +806,9 @@ def write_plan_files(
     out_dir
         Output folder (created). School lists go to ``out_dir/schools/`` and route sheets
         to ``out_dir/route_sheets/`` when ``with_sheets``.
-    leg_coords
-        Road geometry for ``routes.geojson`` (see :data:`LegCoords`).
+    path_coords
+        Road geometry for ``routes.geojson`` (see :data:`PathCoords`,
+        :func:`road_path_coords`).
     with_sheets
         Also write school pickup lists and route sheets.
 
@@ -801,7 +821,7 @@ def write_plan_files(
         write_routes_csv(plan, out_dir / "routes.csv"),
         write_stops_csv(plan, out_dir / "stops.csv", scenario),
         write_unassigned_csv(plan, out_dir / "unassigned.csv"),
-        write_routes_geojson(plan, out_dir / "routes.geojson", leg_coords=leg_coords),
+        write_routes_geojson(plan, out_dir / "routes.geojson", path_coords=path_coords),
     ]
     if with_sheets:
         written += write_school_lists(scenario, plan, out_dir / "schools")

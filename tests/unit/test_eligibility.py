@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +23,7 @@ from routing.eligibility import (
 from routing.errors import InvalidScenarioError
 from routing.model import (
     METRES_PER_MILE,
+    NetworkSource,
     Pupil,
     Scenario,
     School,
@@ -303,3 +305,75 @@ def test_route_geojson_carries_decision_and_no_personal_details() -> None:
 def test_route_geojson_unknown_pupil_is_named() -> None:
     with pytest.raises(InvalidScenarioError, match="Unknown pupil 'P9'"):
         eligibility_route_geojson(_scenario(), None, "P9")
+
+
+def _walk_scenario(tmp_path: Path) -> Scenario:
+    """An L-shaped footpath: school at its south end, a pupil at its east end, one far off."""
+    import networkx as nx
+    import osmnx as ox
+
+    points = {1: (0.2, 51.55), 2: (0.2, 51.56), 3: (0.22, 51.56)}
+    graph = nx.MultiDiGraph(crs="epsg:4326")
+    for node, (lon, lat) in points.items():
+        graph.add_node(node, x=lon, y=lat)
+    for u, v in ((1, 2), (2, 3)):
+        length_m = great_circle_m(*points[u], *points[v])
+        for a, b in ((u, v), (v, u)):
+            graph.add_edge(a, b, key=0, length=length_m, highway="footway", osmid=10 * u + v)
+    ox.save_graphml(graph, tmp_path / "walk.graphml")
+    on_path = Pupil(
+        pupil_id="P1",
+        school_id="S1",
+        lon=0.22,
+        lat=51.56,
+        year_group=5,
+        cannot_walk_assessed=False,
+    )
+    off_network = Pupil(
+        pupil_id="P2",
+        school_id="S1",
+        lon=0.5,
+        lat=51.7,
+        year_group=5,
+        cannot_walk_assessed=False,
+    )
+    taxi = VehicleType(name="taxi", category=VehicleCategory.TAXI, capacity_seats=4)
+    return Scenario(
+        name="walk",
+        schools=(SCHOOL,),
+        pupils=(on_path, off_network),
+        vehicle_types=(taxi,),
+        network=NetworkSource(walk_graph="walk.graphml"),
+    )
+
+
+def test_scenario_with_walk_network_measures_along_the_footpaths(tmp_path: Path) -> None:
+    scenario = _walk_scenario(tmp_path)
+    on_path, off_network = assess_scenario(scenario, tmp_path)
+    straight_m = great_circle_m(0.22, 51.56, 0.2, 51.55)
+    legs_m = great_circle_m(0.22, 51.56, 0.2, 51.56) + great_circle_m(0.2, 51.56, 0.2, 51.55)
+    assert not on_path.is_indicative
+    assert on_path.walk_distance_m == pytest.approx(legs_m, abs=2.0)
+    assert on_path.walk_distance_m > straight_m * 1.3  # the L is longer than the estimate
+    assert "indicative" not in on_path.reason
+    assert off_network.walk_distance_m is None
+    assert off_network.rule is EligibilityRule.DISTANCE_UNKNOWN
+
+
+def test_route_geojson_follows_the_walk_network(tmp_path: Path) -> None:
+    collection = eligibility_route_geojson(_walk_scenario(tmp_path), tmp_path, "P1")
+    route = collection["features"][0]
+    assert route["properties"]["geometry"] == "walk_network"
+    assert route["properties"]["is_indicative"] is False
+    assert route["geometry"]["coordinates"] == [[0.22, 51.56], [0.2, 51.56], [0.2, 51.55]]
+    assert "footpath network walk.graphml" in route["properties"]["method"]
+
+
+def test_route_geojson_off_network_pupil_has_no_line_and_asks_for_measurement(
+    tmp_path: Path,
+) -> None:
+    collection = eligibility_route_geojson(_walk_scenario(tmp_path), tmp_path, "P2")
+    kinds = [f["properties"]["feature"] for f in collection["features"]]
+    assert kinds == ["home", "school"]
+    assert collection["properties"]["rule"] == "distance_unknown"
+    assert collection["properties"]["walk_distance_m"] is None

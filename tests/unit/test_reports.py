@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,7 @@ import pytest
 from routing.errors import InvalidScenarioError, UnreachableLocationError
 from routing.model import (
     Needs,
+    NetworkSource,
     Plan,
     Pupil,
     Route,
@@ -30,6 +34,7 @@ from routing.reports import (
     clock,
     csv_text,
     display_name,
+    road_path_coords,
     route_sheet,
     route_sheet_html,
     routes_geojson,
@@ -287,15 +292,20 @@ def test_geojson_straight_segments_are_labelled() -> None:
     assert collection["properties"]["travel_model"].startswith("approximate")
 
 
-def test_geojson_uses_road_geometry_and_falls_back_per_leg() -> None:
-    def leg(start: tuple[float, float], end: tuple[float, float]) -> list[tuple[float, float]]:
+def _bent_legs(stops: Sequence[tuple[float, float]]) -> list[list[tuple[float, float]]]:
+    """Road legs with a bend half-way, except into the school, which is off the graph."""
+    legs = []
+    for start, end in itertools.pairwise(stops):
         if end == (0.20, 51.55):
-            raise UnreachableLocationError("school off the graph")
-        mid = ((start[0] + end[0]) / 2, start[1])
-        return [start, mid, end]
+            legs.append([start, end])  # drive_path_coords's straight fallback
+        else:
+            legs.append([start, ((start[0] + end[0]) / 2, start[1]), end])
+    return legs
 
-    collection = routes_geojson(_plan(), leg_coords=leg, include_stops=False)
-    am = collection["features"][0]
+
+def test_geojson_uses_road_geometry_and_labels_straight_legs() -> None:
+    collection = routes_geojson(_plan(), path_coords=_bent_legs, include_stops=False)
+    am, pm = collection["features"]
     assert am["properties"]["geometry_kind"] == "partly_road"
     assert am["geometry"]["coordinates"] == [
         [0.21, 51.57],
@@ -303,11 +313,16 @@ def test_geojson_uses_road_geometry_and_falls_back_per_leg() -> None:
         [0.22, 51.58],
         [0.20, 51.55],
     ]
+    assert pm["properties"]["geometry_kind"] == "road"  # from the school, every leg bends
 
 
-def test_geojson_all_road_legs_say_road() -> None:
-    collection = routes_geojson(_plan(), leg_coords=lambda a, b: [a, b], include_stops=False)
-    assert {f["properties"]["geometry_kind"] for f in collection["features"]} == {"road"}
+def test_geojson_falls_back_to_straight_when_the_graph_fails() -> None:
+    def broken(stops: Sequence[tuple[float, float]]) -> list[list[tuple[float, float]]]:
+        raise UnreachableLocationError("graph unavailable")
+
+    collection = routes_geojson(_plan(), path_coords=broken, include_stops=False)
+    assert {f["properties"]["geometry_kind"] for f in collection["features"]} == {"straight"}
+    assert len(collection["features"][0]["geometry"]["coordinates"]) == 3
 
 
 @pytest.mark.parametrize(
@@ -410,3 +425,36 @@ def test_route_sheet_needs_a_run_when_ids_repeat() -> None:
         route_sheet(_scenario(), _plan(), "R1")
     with pytest.raises(InvalidScenarioError, match="Route 'R9' on run AM is not in the plan"):
         route_sheet(_scenario(), _plan(), "R9", Run.AM)
+
+
+def test_road_path_coords_is_none_without_a_drive_graph() -> None:
+    assert road_path_coords(_scenario(), None) is None
+
+
+def test_road_path_coords_draws_routes_on_the_drive_graph(tmp_path: Path) -> None:
+    import networkx as nx
+    import osmnx as ox
+
+    # Roads with corners: P2 (0.22, 51.58) -> (0.22, 51.57) -> P1 (0.21, 51.57) ->
+    # (0.21, 51.55) -> school (0.20, 51.55).
+    points = {
+        1: (0.21, 51.57),
+        2: (0.21, 51.55),
+        3: (0.20, 51.55),
+        4: (0.22, 51.58),
+        5: (0.22, 51.57),
+    }
+    graph = nx.MultiDiGraph(crs="epsg:4326")
+    for node, (lon, lat) in points.items():
+        graph.add_node(node, x=lon, y=lat)
+    for u, v in ((1, 2), (2, 3), (4, 5), (5, 1)):
+        for a, b in ((u, v), (v, u)):
+            graph.add_edge(a, b, key=0, length=1000.0, highway="residential", osmid=10 * u + v)
+    ox.save_graphml(graph, tmp_path / "drive.graphml")
+    scenario = replace(_scenario(), network=NetworkSource(drive_graph="drive.graphml"))
+    path_coords = road_path_coords(scenario, tmp_path)
+    assert path_coords is not None
+    collection = routes_geojson(_plan(), path_coords=path_coords, include_stops=False)
+    am = collection["features"][0]
+    assert am["properties"]["geometry_kind"] == "road"
+    assert [0.21, 51.55] in am["geometry"]["coordinates"]  # the corner, not a straight line
