@@ -1,0 +1,400 @@
+"""Split a run's problem into parts, solve the parts in parallel, merge one plan.
+
+One OR-Tools model of several hundred pupils finds its first plan slowly and improves it
+slowly; parts of at most ``SolveParams.max_part_requests`` requests solve fast, and two
+run at once on two cores. The split follows how the problem falls apart anyway:
+
+1. requests that must share a vehicle (siblings at different schools) are one unit, and
+   schools linked by such units are one school group;
+2. a school group larger than a part is cut into sectors by the angle of its pupils'
+   homes around the schools (pupils in one direction can share a vehicle);
+3. small groups are merged with their nearest neighbours (by place) while they fit, so a
+   part holds nearby schools and mixed-school routes can still form where allowed.
+
+Incompatible pairs need no care here: two parts never share a vehicle. A vehicle type's
+``num_available`` is shared out between the parts in proportion to their requests.
+
+The parts run on a process pool (``spawn`` context, OR-Tools imported in the workers);
+each part gets a share of the run's time budget in proportion to its size and never runs
+past the run's deadline, so the whole run ends within ``SolveParams.time_limit_s``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import multiprocessing
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from routing.errors import NoSolutionError
+from routing.model import (
+    Plan,
+    Route,
+    Run,
+    Scenario,
+    SolveParams,
+    SolveProgress,
+    Unassigned,
+)
+from routing.problem import Problem, Request, build_problem, restrict
+
+if TYPE_CHECKING:  # routing.network imports osmnx, too slow for each spawned worker
+    from routing.network import TravelMatrix
+
+logger = logging.getLogger(__name__)
+
+ProgressFn = Callable[[SolveProgress], None]
+
+POOL_START_S = 3.0
+"""Seconds a spawned worker needs to start and import OR-Tools (measured about 1-2 s)."""
+
+MERGE_MARGIN_S = 1.0
+"""Seconds kept back at the end of a run for mapping plans back and merging them."""
+
+MIN_PART_LIMIT_S = 1.0
+"""No part is given less search time than this (its first solution needs some)."""
+
+
+class _UnionFind:
+    def __init__(self, items: Sequence[str]) -> None:
+        self.parent = {x: x for x in items}
+
+    def find(self, x: str) -> str:
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _home_loc(problem: Problem, r: Request) -> int:
+    return r.pickup_loc if problem.run is Run.AM else r.dropoff_loc
+
+
+def _school_loc(problem: Problem, r: Request) -> int:
+    return r.dropoff_loc if problem.run is Run.AM else r.pickup_loc
+
+
+def _xy(problem: Problem, loc: int) -> tuple[float, float]:
+    """Local planar coordinates (km) for angles and nearness; (0, 0) if none are known."""
+    if not problem.lons:
+        return (0.0, 0.0)
+    lat = problem.lats[loc]
+    return (problem.lons[loc] * 111.32 * math.cos(math.radians(lat)), lat * 110.57)
+
+
+def split_requests(problem: Problem, max_part_requests: int) -> list[list[str]]:
+    """Request ids of each part, each part at most ``max_part_requests`` (units permitting).
+
+    Parameters
+    ----------
+    problem
+        The whole run.
+    max_part_requests
+        Largest part wanted (a unit that must share a vehicle is never cut, so a part can
+        exceed this only when one unit does).
+
+    Returns
+    -------
+    list[list[str]]
+        Parts in a stable order (largest first), every request in exactly one part.
+    """
+    requests = list(problem.requests)
+    if len(requests) <= max_part_requests:
+        return [[r.request_id for r in requests]] if requests else []
+    by_id = {r.request_id: r for r in requests}
+    units = _UnionFind([r.request_id for r in requests])
+    for group in problem.same_vehicle:
+        present = [g for g in group if g in by_id]
+        for other in present[1:]:
+            units.union(present[0], other)
+    unit_members: dict[str, list[str]] = {}
+    for r in requests:
+        unit_members.setdefault(units.find(r.request_id), []).append(r.request_id)
+    schools = _UnionFind(sorted({r.school_id for r in requests}))
+    for members in unit_members.values():
+        sids = [by_id[m].school_id for m in members]
+        for s in sids[1:]:
+            schools.union(sids[0], s)
+    group_units: dict[str, list[list[str]]] = {}
+    for members in unit_members.values():
+        root = schools.find(by_id[members[0]].school_id)
+        group_units.setdefault(root, []).append(members)
+
+    chunks: list[list[list[str]]] = []  # each chunk: list of units
+    for root in sorted(group_units):
+        gunits = group_units[root]
+        size = sum(len(u) for u in gunits)
+        if size <= max_part_requests:
+            chunks.append(gunits)
+            continue
+        # Sectors by the angle of homes around the group's schools.
+        school_locs = {_school_loc(problem, by_id[m]) for u in gunits for m in u}
+        pts = [_xy(problem, loc) for loc in school_locs]
+        cx = sum(p[0] for p in pts) / len(pts)
+        cy = sum(p[1] for p in pts) / len(pts)
+
+        def angle(unit: list[str], cx: float = cx, cy: float = cy) -> float:
+            hx, hy = _xy(problem, _home_loc(problem, by_id[unit[0]]))
+            return math.atan2(hy - cy, hx - cx)
+
+        ordered = sorted(gunits, key=lambda u: (angle(u), u[0]))
+        num_sectors = math.ceil(size / max_part_requests)
+        target = math.ceil(size / num_sectors)
+        current: list[list[str]] = []
+        count = 0
+        for u in ordered:
+            if current and count + len(u) > target:
+                chunks.append(current)
+                current, count = [], 0
+            current.append(u)
+            count += len(u)
+        if current:
+            chunks.append(current)
+
+    # Merge small chunks with their nearest neighbour while they fit.
+    def centre(chunk: list[list[str]]) -> tuple[float, float]:
+        pts = [_xy(problem, _school_loc(problem, by_id[m])) for u in chunk for m in u]
+        pts += [_xy(problem, _home_loc(problem, by_id[m])) for u in chunk for m in u]
+        return (sum(p[0] for p in pts) / len(pts), sum(p[1] for p in pts) / len(pts))
+
+    sizes = [sum(len(u) for u in c) for c in chunks]
+    centres = [centre(c) for c in chunks]
+    alive = list(range(len(chunks)))
+    while True:
+        alive.sort(key=lambda i: (sizes[i], i))
+        merged = False
+        for i in alive:
+            best: tuple[float, int] | None = None
+            for j in alive:
+                if j == i or sizes[i] + sizes[j] > max_part_requests:
+                    continue
+                d = math.dist(centres[i], centres[j])
+                if best is None or d < best[0]:
+                    best = (d, j)
+            if best is not None:
+                j = best[1]
+                chunks[j] = chunks[j] + chunks[i]
+                total = sizes[i] + sizes[j]
+                centres[j] = (
+                    (centres[i][0] * sizes[i] + centres[j][0] * sizes[j]) / total,
+                    (centres[i][1] * sizes[i] + centres[j][1] * sizes[j]) / total,
+                )
+                sizes[j] = total
+                alive.remove(i)
+                merged = True
+                break
+        if not merged:
+            break
+    parts = [[m for u in chunks[i] for m in u] for i in alive]
+    parts.sort(key=lambda p: (-len(p), p[0]))
+    return parts
+
+
+def _share_vehicles(problem: Problem, parts: list[list[str]]) -> list[dict[str, int | None]]:
+    """Each part's share of each limited vehicle type, in proportion to its requests."""
+    limited = {
+        c.vehicle_type: c.num_available
+        for c in problem.vehicle_classes
+        if c.num_available is not None
+    }
+    total = sum(len(p) for p in parts) or 1
+    shares: list[dict[str, int | None]] = [{} for _ in parts]
+    for name, available in limited.items():
+        assert available is not None
+        base = [available * len(p) // total for p in parts]
+        rest = available - sum(base)
+        order = sorted(range(len(parts)), key=lambda k: (-len(parts[k]), k))
+        for k in order[:rest]:
+            base[k] += 1
+        for k, b in enumerate(base):
+            shares[k][name] = b
+    return shares
+
+
+def _solve_part(problem: Problem, params: SolveParams, deadline: float) -> Plan:
+    """Worker entry point: solve one part, never past ``deadline`` (time.time())."""
+    from routing.solver import solve  # OR-Tools is imported in the worker only
+
+    limit = min(params.time_limit_s, deadline - time.time())
+    limit = max(limit, MIN_PART_LIMIT_S)
+    return solve(problem, replace(params, time_limit_s=limit))
+
+
+def _not_placed(problem: Problem, reason: str) -> Plan:
+    return Plan(
+        scenario_name=problem.name,
+        routes=(),
+        unassigned=tuple(
+            Unassigned(pid, problem.run, reason, code="not_placed")
+            for r in problem.requests
+            for pid in r.pupil_ids
+        ),
+        travel_model=problem.travel_model,
+    )
+
+
+def plan_run(
+    scenario: Scenario,
+    matrix: TravelMatrix,
+    run: Run,
+    params: SolveParams,
+    progress: ProgressFn | None = None,
+) -> Plan:
+    """Plan one run of a scenario: pre-check, split, solve parts in parallel, merge.
+
+    Parameters
+    ----------
+    scenario
+        The scenario.
+    matrix
+        Its travel matrix.
+    run
+        AM or PM.
+    params
+        ``time_limit_s`` is the budget of the whole run (all parts, wall clock);
+        ``num_workers`` processes solve the parts; ``max_part_requests`` caps a part.
+    progress
+        Called as parts finish (``parts_done`` of ``parts_total``, cost so far in pence).
+
+    Returns
+    -------
+    Plan
+        Routes ``AM-001``... (unique over the run), pupils the pre-check or the search
+        could not place in ``unassigned`` with their reasons.
+    """
+    started = time.monotonic()
+    deadline = time.time() + params.time_limit_s
+    problem, pre_unassigned = build_problem(scenario, matrix, run)
+    parts = split_requests(problem, params.max_part_requests)
+    if len(parts) <= 1:
+        part_problems = [problem]
+    else:
+        shares = _share_vehicles(problem, parts)
+        part_problems = [
+            restrict(problem, ids, num_available=share, name=f"{problem.name} part {k + 1}")
+            for k, (ids, share) in enumerate(zip(parts, shares, strict=True))
+        ]
+    total = len(part_problems)
+    logger.info(
+        "%s: %d requests in %d part(s) of sizes %s",
+        problem.name,
+        len(problem.requests),
+        total,
+        [len(p.requests) for p in part_problems],
+    )
+    workers = min(params.num_workers, total)
+    use_pool = workers > 1
+    budget = params.time_limit_s - (time.monotonic() - started) - MERGE_MARGIN_S
+    if use_pool:
+        budget -= POOL_START_S
+    budget = max(budget, MIN_PART_LIMIT_S)
+    num_requests = sum(len(p.requests) for p in part_problems) or 1
+    part_params = [
+        replace(
+            params,
+            time_limit_s=max(MIN_PART_LIMIT_S, budget * workers * len(p.requests) / num_requests),
+        )
+        for p in part_problems
+    ]
+    plans: list[Plan | None] = [None] * total
+    done = 0
+
+    def report(message: str) -> None:
+        if progress is None:
+            return
+        cost = sum(r.cost_pence for p in plans if p is not None for r in p.routes)
+        progress(
+            SolveProgress(
+                run=run,
+                parts_done=done,
+                parts_total=total,
+                elapsed_s=time.monotonic() - started,
+                best_cost_pence=cost if done else None,
+                message=message,
+            )
+        )
+
+    report(f"{run.value}: solving {total} part(s)")
+    if not use_pool:
+        for k, (part, pp) in enumerate(zip(part_problems, part_params, strict=True)):
+            try:
+                plans[k] = _solve_part(part, pp, deadline - MERGE_MARGIN_S)
+            except NoSolutionError:
+                logger.warning("%s: no solution", part.name)
+                plans[k] = _not_placed(part, "no feasible vehicle found within the time limit")
+            done += 1
+            report(f"{run.value}: part {k + 1} of {total} done")
+    else:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures: dict[Future[Plan], int] = {
+                pool.submit(_solve_part, part, pp, deadline - MERGE_MARGIN_S): k
+                for k, (part, pp) in enumerate(zip(part_problems, part_params, strict=True))
+            }
+            pending = set(futures)
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    k = futures[fut]
+                    try:
+                        plans[k] = fut.result()
+                    except NoSolutionError:
+                        logger.warning("%s: no solution", part_problems[k].name)
+                        plans[k] = _not_placed(
+                            part_problems[k], "no feasible vehicle found within the time limit"
+                        )
+                    done += 1
+                    report(f"{run.value}: part {k + 1} of {total} done")
+    merged = merge_plans(
+        scenario.name,
+        run,
+        [p for p in plans if p is not None],
+        pre_unassigned,
+        travel_model=matrix.model,
+        notes=problem.notes,
+    )
+    merged = replace(merged, solve_seconds=round(time.monotonic() - started, 3))
+    logger.info(
+        "%s: %d routes, %d unassigned, %.1f s",
+        problem.name,
+        len(merged.routes),
+        len(merged.unassigned),
+        merged.solve_seconds,
+    )
+    return merged
+
+
+def merge_plans(
+    scenario_name: str,
+    run: Run,
+    plans: Sequence[Plan],
+    pre_unassigned: Sequence[Unassigned] = (),
+    *,
+    travel_model: str = "",
+    notes: Sequence[str] = (),
+) -> Plan:
+    """One plan of a run from its parts' plans: route ids renumbered ``AM-001``..."""
+    routes: list[Route] = []
+    for plan in plans:
+        for route in plan.routes:
+            routes.append(replace(route, route_id=f"{run.value}-{len(routes) + 1:03d}"))
+    unassigned = tuple(pre_unassigned) + tuple(u for p in plans for u in p.unassigned)
+    all_notes = tuple(dict.fromkeys([*notes, *(n for p in plans for n in p.notes)]))
+    return Plan(
+        scenario_name=scenario_name,
+        routes=tuple(routes),
+        unassigned=unassigned,
+        travel_model=travel_model or (plans[0].travel_model if plans else ""),
+        solve_seconds=max((p.solve_seconds for p in plans), default=0.0),
+        objective=sum(p.objective for p in plans),
+        notes=all_notes,
+    )

@@ -1,0 +1,659 @@
+"""OR-Tools model of one run: pickup-and-delivery with windows, loads and ride limits.
+
+The only module that imports ortools. ``solve(problem, params)`` maps a
+:class:`routing.problem.Problem` to OR-Tools' index space, searches, and maps the result
+back to a domain :class:`routing.model.Plan` whose times are recomputed here from the
+problem's matrices (not read from OR-Tools), so the checker recomputes the same numbers.
+
+Model
+-----
+- one node per request end (pickup, drop-off); a zero-cost dummy node starts and ends
+  open routes (``route_start = first_pickup``), real depot nodes otherwise;
+- vehicles: a few copies of each vehicle class (type x layout x assistant), bounded by the
+  requests that class could usefully carry; a vehicle type's ``num_available`` is shared
+  by all its classes (a constraint on the number of active vehicles of that type);
+- dimensions: seats, wheelchair places, "alone" (a pupil who travels alone has a demand
+  equal to the capacity), time (service + travel, waiting allowed);
+- ride limits are time-dimension node precedences,
+  ``AddNodePrecedence(drop, pick, -(L + pickup_service))``, which OR-Tools' filters check
+  incrementally (the issue measured generic ``solver.Add`` forms 10-25x slower);
+- route duration: span upper bound per vehicle; fixed cost per vehicle; arc cost per
+  class (metres x cost per metre); a small span cost as the ride-time tie-breaker;
+- every request is a disjunction with a large penalty, so a request no vehicle can take
+  is dropped (and reported unassigned) instead of the solve failing;
+- incompatible pairs: ``AllDifferentExcept(vehicle vars, -1)`` (unperformed allowed);
+  siblings at different schools: equal vehicle vars; no mixed-school routes: one visit
+  type per school and hard type incompatibilities between schools.
+
+Determinism
+-----------
+OR-Tools' routing search (first solution + guided local search) uses no random numbers:
+the same model and parameters give the same sequence of solutions. ``SolveParams.seed``
+permutes the order requests and vehicles are given to OR-Tools (seed 0 keeps the
+problem's order), which changes the search path. A *time* limit cuts the search at a
+wall-clock moment, so two runs on a loaded machine can stop at different solutions; pass
+``solution_limit`` (as the property tests do) for a run that is fully reproducible.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from routing.errors import NoSolutionError
+from routing.model import (
+    METRES_PER_MILE,
+    Plan,
+    Route,
+    SolveParams,
+    SolveProgress,
+    Stop,
+    StopKind,
+    Unassigned,
+)
+from routing.problem import ObjectiveKind, Problem, Request, VehicleClass
+
+logger = logging.getLogger(__name__)
+
+NOT_PLACED_REASON = "no feasible vehicle found within the time limit"
+NOT_PLACED_CODE = "not_placed"
+RIDE_TIE_BREAK_PER_S = 2
+"""Objective units per second of route duration (cost problems): a tie-breaker only.
+
+With 1000 units per penny this values an hour of driving at 7.2p, far below any real
+cost difference, so it separates plans of equal cost by shorter routes (shorter rides).
+"""
+
+_FIRST_SOLUTION = routing_enums_pb2.FirstSolutionStrategy
+AUTO_FIRST_SOLUTION = "PARALLEL_CHEAPEST_INSERTION"
+
+ProgressFn = Callable[[SolveProgress], None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Node:
+    """One OR-Tools node: a request end, a depot, or the dummy start/end of open routes."""
+
+    loc: int  # problem location, -1 for the dummy
+    service_s: int
+    window_s: tuple[int, int]
+    request_idx: int = -1  # position in _Model.requests; -1 for depots
+    is_pickup: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Vehicle:
+    cls_idx: int
+    start_node: int
+    end_node: int
+
+
+class _Model:
+    """The index space: nodes, vehicles and the matrices over nodes."""
+
+    def __init__(self, problem: Problem, seed: int) -> None:
+        self.problem = problem
+        requests = list(problem.requests)
+        if seed:
+            order = np.random.default_rng(seed).permutation(len(requests))
+            requests = [requests[i] for i in order]
+        self.requests: list[Request] = requests
+        h0, h1 = problem.horizon_s
+        nodes: list[_Node] = [_Node(-1, 0, (h0, h1))]  # dummy
+        depot_node: dict[int, int] = {}
+        for cls in problem.vehicle_classes:
+            for loc in (cls.start_loc, cls.end_loc):
+                if loc is not None and loc not in depot_node:
+                    depot_node[loc] = len(nodes)
+                    nodes.append(_Node(loc, 0, (h0, h1)))
+        self.first_request_node = len(nodes)
+        for i, r in enumerate(requests):
+            nodes.append(_Node(r.pickup_loc, r.pickup_service_s, r.pickup_window_s, i, True))
+            nodes.append(_Node(r.dropoff_loc, r.dropoff_service_s, r.dropoff_window_s, i))
+        self.nodes = nodes
+        locs = np.asarray([n.loc for n in nodes], dtype=np.int64)
+        real = locs >= 0
+        safe = np.where(real, locs, 0)
+        mask = np.outer(real, real)
+        self.travel_s = np.where(mask, problem.duration_s[np.ix_(safe, safe)], 0).astype(np.int64)
+        self.distance_m = np.where(mask, problem.distance_m[np.ix_(safe, safe)], 0).astype(np.int64)
+        self.service_s = np.asarray([n.service_s for n in nodes], dtype=np.int64)
+        self.vehicles = self._make_vehicles(depot_node, seed)
+
+    def pickup_node(self, request_idx: int) -> int:
+        return self.first_request_node + 2 * request_idx
+
+    def dropoff_node(self, request_idx: int) -> int:
+        return self.first_request_node + 2 * request_idx + 1
+
+    def compatible(self, r: Request, c: VehicleClass) -> bool:
+        if r.allowed_vehicle_types is not None and c.vehicle_type not in r.allowed_vehicle_types:
+            return False
+        if r.needs_assistant and not c.has_assistant:
+            return False
+        return c.seats >= r.seats and c.wheelchair_places >= r.wheelchairs
+
+    def _make_vehicles(self, depot_node: dict[int, int], seed: int) -> list[_Vehicle]:
+        """A bounded number of copies per class: never more than it could usefully carry."""
+        problem = self.problem
+        vehicles: list[_Vehicle] = []
+        for ci, c in enumerate(problem.vehicle_classes):
+            fits = [r for r in self.requests if self.compatible(r, c)]
+            # A layout with wheelchair places, or an assistant, costs more or seats fewer:
+            # a vehicle of it is only worth using for a request that needs it.
+            if c.has_assistant:
+                fits = [r for r in fits if r.needs_assistant]
+            if c.wheelchair_places > 0 and problem.objective is ObjectiveKind.COST:
+                fits = [r for r in fits if r.wheelchairs > 0]
+            copies = len(fits)
+            if c.num_available is not None:
+                copies = min(copies, c.num_available)
+            if problem.max_vehicles is not None:
+                copies = min(copies, problem.max_vehicles)
+            start = 0 if c.start_loc is None else depot_node[c.start_loc]
+            end = 0 if c.end_loc is None else depot_node[c.end_loc]
+            vehicles += [_Vehicle(ci, start, end) for _ in range(copies)]
+        if seed:
+            order = np.random.default_rng(seed + 1).permutation(len(vehicles))
+            vehicles = [vehicles[i] for i in order]
+        return vehicles
+
+
+def _first_solution_strategy(name: str) -> int:
+    key = AUTO_FIRST_SOLUTION if name.lower() == "auto" else name.upper()
+    try:
+        return int(getattr(_FIRST_SOLUTION, key))
+    except AttributeError as err:
+        msg = f"SolveParams first_solution '{name}' is not an OR-Tools first-solution strategy."
+        raise ValueError(msg) from err
+
+
+def _penalty(problem: Problem, model: _Model) -> int:
+    """Cost of leaving a request unserved: far above serving it with its own vehicle."""
+    max_dist = int(model.distance_m.max()) if model.distance_m.size else 0
+    if problem.objective is ObjectiveKind.DISTANCE:
+        return 1000 * (4 * max_dist + 1) + 10**7
+    worst = max(c.fixed_cost + c.cost_per_m * 4 * max_dist for c in problem.vehicle_classes)
+    return 100 * (worst + 1)
+
+
+def solve(
+    problem: Problem,
+    params: SolveParams,
+    progress: ProgressFn | None = None,
+    *,
+    solution_limit: int | None = None,
+) -> Plan:
+    """Plan one run (or one part of a run) with OR-Tools.
+
+    Parameters
+    ----------
+    problem
+        The requests, vehicle classes and matrices (from ``build_problem`` or a benchmark).
+    params
+        ``time_limit_s`` (wall clock, seconds), ``first_solution`` (an OR-Tools
+        first-solution strategy name, or "auto" = parallel cheapest insertion), ``seed``.
+    progress
+        Called with a :class:`SolveProgress` on each improving solution (at most twice
+        a second) and once at the end; ``best_cost_pence`` is the best cost so far.
+    solution_limit
+        Stop after this many solutions (with a generous time limit, a reproducible run).
+
+    Returns
+    -------
+    Plan
+        Routes numbered ``AM-001``... in the problem's location ids; requests no vehicle
+        took are unassigned with reason "no feasible vehicle found within the time limit".
+
+    Raises
+    ------
+    NoSolutionError
+        If OR-Tools returns no solution at all (not even one dropping every request).
+    """
+    started = time.monotonic()
+    run = problem.run
+    if not problem.requests:
+        return _empty_plan(problem, started)
+    model = _Model(problem, params.seed)
+    if not model.vehicles:
+        return _plan_from_routes(problem, model, [], started, 0)
+    nodes = model.nodes
+    manager = pywrapcp.RoutingIndexManager(
+        len(nodes),
+        len(model.vehicles),
+        [v.start_node for v in model.vehicles],
+        [v.end_node for v in model.vehicles],
+    )
+    routing = pywrapcp.RoutingModel(manager)
+    solver = routing.solver()
+    index = [manager.NodeToIndex(n) for n in range(len(nodes))]
+
+    # Costs.
+    classes = problem.vehicle_classes
+    cost_cbs: dict[int, int] = {}
+    for vi, v in enumerate(model.vehicles):
+        c = classes[v.cls_idx]
+        per_m = 1 if problem.objective is ObjectiveKind.DISTANCE else c.cost_per_m
+        if per_m not in cost_cbs:
+            arc = (model.distance_m * per_m).tolist()
+            cost_cbs[per_m] = routing.RegisterTransitMatrix(arc)
+        routing.SetArcCostEvaluatorOfVehicle(cost_cbs[per_m], vi)
+        if problem.objective is ObjectiveKind.COST:
+            routing.SetFixedCostOfVehicle(c.fixed_cost, vi)
+    if problem.max_vehicles is not None:
+        routing.SetMaximumNumberOfActiveVehicles(problem.max_vehicles)
+
+    # Time: service at the node left + travel; waiting allowed (slack).
+    h0, h1 = problem.horizon_s
+    transit = model.travel_s + model.service_s[:, None]
+    time_cb = routing.RegisterTransitMatrix(transit.tolist())
+    routing.AddDimension(time_cb, h1, h1, False, "time")
+    time_dim = routing.GetDimensionOrDie("time")
+    for n, node in enumerate(nodes):
+        if node.request_idx >= 0:
+            time_dim.CumulVar(index[n]).SetRange(*node.window_s)
+    for vi, v in enumerate(model.vehicles):
+        c = classes[v.cls_idx]
+        time_dim.CumulVar(routing.Start(vi)).SetRange(h0, h1)
+        time_dim.CumulVar(routing.End(vi)).SetRange(h0, h1)
+        time_dim.SetSpanUpperBoundForVehicle(c.max_duration_s, vi)
+        if problem.objective is ObjectiveKind.COST:
+            time_dim.SetSpanCostCoefficientForVehicle(RIDE_TIE_BREAK_PER_S, vi)
+
+    # Loads.
+    seat_demand = [0] * len(nodes)
+    chair_demand = [0] * len(nodes)
+    alone_demand = [0] * len(nodes)
+    alone_cap = len(model.requests) + 1
+    for i, r in enumerate(model.requests):
+        p, d = model.pickup_node(i), model.dropoff_node(i)
+        seat_demand[p], seat_demand[d] = r.seats, -r.seats
+        chair_demand[p], chair_demand[d] = r.wheelchairs, -r.wheelchairs
+        a = alone_cap if r.travel_alone else 1
+        alone_demand[p], alone_demand[d] = a, -a
+    _add_load(routing, "seats", seat_demand, [classes[v.cls_idx].seats for v in model.vehicles])
+    if any(chair_demand):
+        _add_load(
+            routing,
+            "wheelchairs",
+            chair_demand,
+            [classes[v.cls_idx].wheelchair_places for v in model.vehicles],
+        )
+    if any(r.travel_alone for r in model.requests):
+        _add_load(routing, "alone", alone_demand, [alone_cap] * len(model.vehicles))
+
+    # Requests: pairs, ride limits, allowed vehicles, drop penalties.
+    penalty = _penalty(problem, model)
+    vehicles_of_class: dict[int, list[int]] = {}
+    for vi, v in enumerate(model.vehicles):
+        vehicles_of_class.setdefault(v.cls_idx, []).append(vi)
+    for i, r in enumerate(model.requests):
+        p, d = index[model.pickup_node(i)], index[model.dropoff_node(i)]
+        routing.AddPickupAndDelivery(p, d)
+        solver.Add(routing.VehicleVar(p) == routing.VehicleVar(d))
+        if r.max_ride_s is not None:
+            time_dim.AddNodePrecedence(d, p, -(r.max_ride_s + r.pickup_service_s))
+        else:
+            time_dim.AddNodePrecedence(p, d, r.pickup_service_s)
+        allowed = [
+            vi
+            for ci, c in enumerate(classes)
+            if model.compatible(r, c)
+            for vi in vehicles_of_class.get(ci, ())
+        ]
+        if len(allowed) < len(model.vehicles):
+            # SetAllowedVehiclesForIndex's Python binding rejects every list in 9.15
+            # (absl::Span typemap), so restrict the vehicle variables' domains instead.
+            routing.VehicleVar(p).SetValues([-1, *allowed])
+            routing.VehicleVar(d).SetValues([-1, *allowed])
+        routing.AddDisjunction([p], penalty)
+        routing.AddDisjunction([d], penalty)
+    position = {r.request_id: i for i, r in enumerate(model.requests)}
+    for a_id, b_id in problem.incompatible:
+        if a_id in position and b_id in position:
+            va = routing.VehicleVar(index[model.pickup_node(position[a_id])])
+            vb = routing.VehicleVar(index[model.pickup_node(position[b_id])])
+            solver.Add(solver.AllDifferentExcept([va, vb], -1))
+    for group in problem.same_vehicle:
+        members = [position[g] for g in group if g in position]
+        for a, b in itertools.pairwise(members):
+            va = routing.VehicleVar(index[model.pickup_node(a)])
+            vb = routing.VehicleVar(index[model.pickup_node(b)])
+            solver.Add(va == vb)
+    if not problem.allow_mixed_schools:
+        school_type = {s: t for t, s in enumerate(sorted({r.school_id for r in model.requests}))}
+        for i, r in enumerate(model.requests):
+            for n in (model.pickup_node(i), model.dropoff_node(i)):
+                routing.SetVisitType(
+                    index[n], school_type[r.school_id], routing.TYPE_ADDED_TO_VEHICLE
+                )
+        for t1 in range(len(school_type)):
+            for t2 in range(t1 + 1, len(school_type)):
+                routing.AddHardTypeIncompatibility(t1, t2)
+    _cap_shared_availability(routing, solver, problem, model)
+
+    search = pywrapcp.DefaultRoutingSearchParameters()
+    search.first_solution_strategy = _first_solution_strategy(params.first_solution)
+    search.local_search_metaheuristic = (
+        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    )
+    search.time_limit.FromMilliseconds(max(1, int(params.time_limit_s * 1000)))
+    if solution_limit is not None:
+        search.solution_limit = solution_limit
+    search.log_search = False
+
+    best: list[int | None] = [None]
+    last_report = [0.0]
+    units = problem.cost_units_per_pence if problem.objective is ObjectiveKind.COST else 1
+
+    def on_solution() -> None:
+        cost = int(routing.CostVar().Value())
+        if best[0] is None or cost < best[0]:
+            best[0] = cost
+            now = time.monotonic()
+            if progress is not None and now - last_report[0] >= 0.5:
+                last_report[0] = now
+                progress(
+                    SolveProgress(
+                        run=run,
+                        parts_done=0,
+                        parts_total=1,
+                        elapsed_s=now - started,
+                        best_cost_pence=cost // units,
+                        message=f"{problem.name}: improving",
+                    )
+                )
+
+    routing.AddAtSolutionCallback(on_solution)
+    setup_s = time.monotonic() - started
+    solution = routing.SolveWithParameters(search)
+    if solution is None:
+        msg = (
+            f"OR-Tools found no solution for '{problem.name}' within {params.time_limit_s} s "
+            f"(status {routing.status()})."
+        )
+        raise NoSolutionError(msg)
+    routes: list[tuple[int, list[int], list[int]]] = []
+    for vi in range(len(model.vehicles)):
+        seq: list[int] = []
+        idx = solution.Value(routing.NextVar(routing.Start(vi)))
+        while not routing.IsEnd(idx):
+            seq.append(manager.IndexToNode(idx))
+            idx = solution.Value(routing.NextVar(idx))
+        if seq:
+            cumuls = [solution.Min(time_dim.CumulVar(manager.NodeToIndex(n))) for n in seq]
+            routes.append((vi, seq, cumuls))
+    logger.info(
+        "%s: %d requests, %d vehicles offered, setup %.1f s, objective %d",
+        problem.name,
+        len(model.requests),
+        len(model.vehicles),
+        setup_s,
+        solution.ObjectiveValue(),
+    )
+    plan = _plan_from_routes(problem, model, routes, started, int(solution.ObjectiveValue()))
+    if progress is not None:
+        progress(
+            SolveProgress(
+                run=run,
+                parts_done=1,
+                parts_total=1,
+                elapsed_s=time.monotonic() - started,
+                best_cost_pence=sum(r.cost_pence for r in plan.routes),
+                message=f"{problem.name}: done",
+            )
+        )
+    return plan
+
+
+def _add_load(
+    routing: pywrapcp.RoutingModel, name: str, demand: list[int], capacity: list[int]
+) -> None:
+    cb = routing.RegisterUnaryTransitVector(demand)
+    routing.AddDimensionWithVehicleCapacity(cb, 0, capacity, True, name)
+
+
+def _cap_shared_availability(
+    routing: pywrapcp.RoutingModel, solver: pywrapcp.Solver, problem: Problem, model: _Model
+) -> None:
+    """A type's ``num_available`` bounds its active vehicles over all its classes."""
+    by_type: dict[str, list[int]] = {}
+    cap: dict[str, int] = {}
+    for vi, v in enumerate(model.vehicles):
+        c = problem.vehicle_classes[v.cls_idx]
+        if c.num_available is not None:
+            by_type.setdefault(c.vehicle_type, []).append(vi)
+            cap[c.vehicle_type] = c.num_available
+    for name, vis in by_type.items():
+        if len(vis) > cap[name]:
+            active = [routing.ActiveVehicleVar(vi) for vi in vis]
+            solver.Add(solver.Sum(active) <= cap[name])
+
+
+# --------------------------------------------------------------------------- back to the domain
+
+
+@dataclass(frozen=True, slots=True)
+class _Timed:
+    node: int
+    arrival_s: int
+    start_s: int
+    departure_s: int
+
+
+def _schedule(model: _Model, seq: Sequence[int], starts: Sequence[int]) -> list[_Timed]:
+    """Arrival and departure from given service starts (departure = start + service)."""
+    out: list[_Timed] = []
+    for k, n in enumerate(seq):
+        start = starts[k]
+        arrival = start if k == 0 else out[-1].departure_s + int(model.travel_s[seq[k - 1], n])
+        out.append(_Timed(n, arrival, start, start + int(model.service_s[n])))
+    return out
+
+
+def _earliest(model: _Model, seq: Sequence[int]) -> list[int]:
+    starts: list[int] = []
+    for k, n in enumerate(seq):
+        lo = model.nodes[n].window_s[0]
+        if k == 0:
+            starts.append(lo)
+        else:
+            prev = seq[k - 1]
+            arrive = starts[-1] + int(model.service_s[prev] + model.travel_s[prev, n])
+            starts.append(max(arrive, lo))
+    return starts
+
+
+def _latest(model: _Model, seq: Sequence[int]) -> list[int]:
+    starts = [0] * len(seq)
+    for k in range(len(seq) - 1, -1, -1):
+        n = seq[k]
+        hi = model.nodes[n].window_s[1]
+        if k < len(seq) - 1:
+            nxt = seq[k + 1]
+            hi = min(hi, starts[k + 1] - int(model.service_s[n] + model.travel_s[n, nxt]))
+        starts[k] = hi
+    return starts
+
+
+def _route_legs_s(model: _Model, veh: _Vehicle, seq: Sequence[int]) -> tuple[int, int]:
+    """Travel time from the start depot to the first stop and from the last to the end."""
+    lead = int(model.travel_s[veh.start_node, seq[0]]) if veh.start_node else 0
+    tail = int(model.travel_s[seq[-1], veh.end_node]) if veh.end_node else 0
+    return lead, tail
+
+
+def _feasible(model: _Model, veh: _Vehicle, timed: list[_Timed]) -> bool:
+    problem = model.problem
+    cls = problem.vehicle_classes[veh.cls_idx]
+    pick_end: dict[int, int] = {}
+    for k, t in enumerate(timed):
+        node = model.nodes[t.node]
+        lo, hi = node.window_s
+        if not lo <= t.start_s <= hi or t.start_s < t.arrival_s:
+            return False
+        if k and t.arrival_s != timed[k - 1].departure_s + int(
+            model.travel_s[timed[k - 1].node, t.node]
+        ):
+            return False
+        r = model.requests[node.request_idx]
+        if node.is_pickup:
+            pick_end[node.request_idx] = t.departure_s
+        elif r.max_ride_s is not None and t.start_s - pick_end[node.request_idx] > r.max_ride_s:
+            return False
+    lead, tail = _route_legs_s(model, veh, [t.node for t in timed])
+    duration = timed[-1].departure_s + tail - (timed[0].arrival_s - lead)
+    h0, h1 = problem.horizon_s
+    return (
+        duration <= cls.max_duration_s
+        and timed[0].arrival_s - lead >= h0
+        and timed[-1].departure_s + tail <= h1
+    )
+
+
+def _times(model: _Model, veh: _Vehicle, seq: list[int], cumuls: list[int]) -> list[_Timed]:
+    """Pick the schedule: AM as late as feasible (shorter waits, later pickups), PM as early.
+
+    The solver's own times are feasible; they are the fallback when neither extreme is.
+    """
+    order = (_latest, _earliest) if model.problem.run.value == "AM" else (_earliest, _latest)
+    for make in order:
+        timed = _schedule(model, seq, make(model, seq))
+        if _feasible(model, veh, timed):
+            return timed
+    timed = _schedule(model, seq, cumuls)
+    if not _feasible(model, veh, timed):
+        logger.warning("%s: a route's recomputed times break a rule", model.problem.name)
+    return timed
+
+
+def _stops(model: _Model, timed: list[_Timed]) -> tuple[Stop, ...]:
+    """One stop per request end, merged with the previous when at the same place, back to back."""
+    problem = model.problem
+    stops: list[Stop] = []
+    prev_t: _Timed | None = None
+    for t in timed:
+        node = model.nodes[t.node]
+        r = model.requests[node.request_idx]
+        kind = StopKind.PICKUP if node.is_pickup else StopKind.DROPOFF
+        loc_id = problem.location_ids[node.loc]
+        if (
+            stops
+            and prev_t is not None
+            and stops[-1].kind is kind
+            and stops[-1].location_id == loc_id
+            and stops[-1].school_id == r.school_id
+            and t.arrival_s == prev_t.departure_s
+            and t.start_s == t.arrival_s
+        ):
+            last = stops[-1]
+            stops[-1] = Stop(
+                kind=kind,
+                pupil_ids=last.pupil_ids + r.pupil_ids,
+                location_id=loc_id,
+                lon=last.lon,
+                lat=last.lat,
+                arrival_s=last.arrival_s,
+                service_start_s=last.service_start_s,
+                departure_s=t.departure_s,
+                school_id=r.school_id,
+            )
+        else:
+            stops.append(
+                Stop(
+                    kind=kind,
+                    pupil_ids=r.pupil_ids,
+                    location_id=loc_id,
+                    lon=problem.lons[node.loc] if problem.lons else 0.0,
+                    lat=problem.lats[node.loc] if problem.lats else 0.0,
+                    arrival_s=t.arrival_s,
+                    service_start_s=t.start_s,
+                    departure_s=t.departure_s,
+                    school_id=r.school_id,
+                )
+            )
+        prev_t = t
+    return tuple(stops)
+
+
+def route_cost_pence(cls: VehicleClass, distance_m: int, cost_units_per_pence: int) -> int:
+    """This run's share of the day: half day rate (+ half assistant) and the mileage."""
+    if cls.cost_per_mile_pence is not None:
+        fixed = cls.fixed_cost / cost_units_per_pence
+        return round(fixed + cls.cost_per_mile_pence * distance_m / METRES_PER_MILE)
+    return round((cls.fixed_cost + cls.cost_per_m * distance_m) / cost_units_per_pence)
+
+
+def _plan_from_routes(
+    problem: Problem,
+    model: _Model,
+    routes: Sequence[tuple[int, list[int], list[int]]],
+    started: float,
+    objective: int,
+) -> Plan:
+    out: list[Route] = []
+    served: set[int] = set()
+    for vi, seq, cumuls in routes:
+        veh = model.vehicles[vi]
+        cls = problem.vehicle_classes[veh.cls_idx]
+        timed = _times(model, veh, seq, cumuls)
+        served.update(model.nodes[n].request_idx for n in seq)
+        path = ([veh.start_node] if veh.start_node else []) + seq
+        path += [veh.end_node] if veh.end_node else []
+        distance = int(sum(model.distance_m[a, b] for a, b in itertools.pairwise(path)))
+        lead, tail = _route_legs_s(model, veh, seq)
+        duration = timed[-1].departure_s + tail - (timed[0].arrival_s - lead)
+        out.append(
+            Route(
+                route_id=f"{problem.run.value}-{len(out) + 1:03d}",
+                run=problem.run,
+                vehicle_type=cls.vehicle_type,
+                seats=cls.seats,
+                wheelchair_places=cls.wheelchair_places,
+                has_assistant=cls.has_assistant,
+                stops=_stops(model, timed),
+                distance_m=distance,
+                duration_s=duration,
+                cost_pence=route_cost_pence(cls, distance, problem.cost_units_per_pence),
+            )
+        )
+    unassigned = tuple(
+        Unassigned(pid, problem.run, NOT_PLACED_REASON, code=NOT_PLACED_CODE)
+        for i, r in enumerate(model.requests)
+        if i not in served
+        for pid in r.pupil_ids
+    )
+    return Plan(
+        scenario_name=problem.name,
+        routes=tuple(out),
+        unassigned=unassigned,
+        travel_model=problem.travel_model,
+        solve_seconds=round(time.monotonic() - started, 3),
+        objective=objective,
+        notes=problem.notes,
+    )
+
+
+def _empty_plan(problem: Problem, started: float) -> Plan:
+    return Plan(
+        scenario_name=problem.name,
+        routes=(),
+        unassigned=(),
+        travel_model=problem.travel_model,
+        solve_seconds=round(time.monotonic() - started, 3),
+        notes=problem.notes,
+    )
+
+
+def plan_distance_m(plan: Plan) -> int:
+    """Total metres over a plan's routes."""
+    return sum(r.distance_m for r in plan.routes)
+
+
+__all__ = ["NOT_PLACED_CODE", "NOT_PLACED_REASON", "route_cost_pence", "solve"]
