@@ -5,7 +5,7 @@ OR-Tools model, independent of ``routing.solver``:
 
 - DARP: pickup-and-delivery (``AddPickupAndDelivery`` + same vehicle + precedence), a time
   dimension with time windows and each route's duration as its span limit, ride limits as
-  time-dimension precedences ``start(drop) - start(pickup) - service(pickup) <= L``, a
+  time-dimension node precedences ``start(drop) - start(pickup) - service(pickup) <= L``, a
   capacity dimension, every request optional with a large drop penalty (without one no
   first-solution strategy finds any solution on these instances);
 - VRPTW (a Problem without ride limits whose pickups are all at the depot at time 0): the
@@ -123,11 +123,13 @@ def _solve_pdp(problem: Problem, time_limit_s: float, first_solution: str) -> li
         d = manager.NodeToIndex(1 + nr + k)
         routing.AddPickupAndDelivery(p, d)
         solver.Add(routing.VehicleVar(p) == routing.VehicleVar(d))
-        solver.Add(tdim.CumulVar(p) <= tdim.CumulVar(d))
         tdim.CumulVar(p).SetRange(*r.pickup_window_s)
         tdim.CumulVar(d).SetRange(*r.dropoff_window_s)
+        # Precedence, and the ride limit start(d) - start(p) - service(p) <= L, as
+        # time-dimension node precedences (OR-Tools' filters check them incrementally).
+        tdim.AddNodePrecedence(p, d, r.pickup_service_s)
         if r.max_ride_s is not None:
-            solver.Add(tdim.CumulVar(d) - tdim.CumulVar(p) <= r.max_ride_s + r.pickup_service_s)
+            tdim.AddNodePrecedence(d, p, -(r.max_ride_s + r.pickup_service_s))
         routing.AddDisjunction([p], DROP_PENALTY)
         routing.AddDisjunction([d], DROP_PENALTY)
     for v in range(num_v):
