@@ -671,8 +671,9 @@ def _augmented_graph(arrays: _GraphArrays, snap: Snap, kind: str) -> sp.csr_matr
         if kind == "time":
             t = np.rint(arrays.edge_time_ms[edges] * share)
             d = np.rint(arrays.edge_len_dm[edges] * share)
-            return np.maximum(t * _LEN_SLOTS + d, 1.0)
-        return np.maximum(np.rint(arrays.edge_len_dm[edges] * share), 1.0)
+            return t * _LEN_SLOTS + d
+        # Explicit zeros stay edges in csgraph (a point on a junction is 0 m from it).
+        return np.rint(arrays.edge_len_dm[edges] * share)
 
     idx = np.flatnonzero(snap.is_reachable)
     e = snap.edge_idx[idx]
