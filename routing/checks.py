@@ -987,18 +987,23 @@ def check_problem_plan(problem: Problem, plan: Plan) -> list[Violation]:
                     f"{route.has_assistant}) matches no vehicle class of the problem.",
                 )
             )
+        # Depots and shift from the route's class; with no such class, from a class of
+        # the same vehicle type, so one wrong layout does not also misplace the depots.
+        shape = vclass or next(
+            (c for c in problem.vehicle_classes if c.vehicle_type == route.vehicle_type), None
+        )
         loc_id = problem.location_ids
         trace = _simulate_route(
             route,
             items,
             travel,
-            start_loc=loc_id[vclass.start_loc]
-            if vclass is not None and vclass.start_loc is not None
+            start_loc=loc_id[shape.start_loc]
+            if shape is not None and shape.start_loc is not None
             else None,
-            end_loc=loc_id[vclass.end_loc]
-            if vclass is not None and vclass.end_loc is not None
+            end_loc=loc_id[shape.end_loc]
+            if shape is not None and shape.end_loc is not None
             else None,
-            max_duration_s=vclass.max_duration_s if vclass is not None else None,
+            max_duration_s=shape.max_duration_s if shape is not None else None,
         )
         violations.extend(trace.violations)
         if trace.start_s is not None and trace.end_s is not None:
