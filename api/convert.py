@@ -46,8 +46,7 @@ def _convert(tp: Any, value: Any) -> Any:
         args = [a for a in typing.get_args(tp) if a is not type(None)]
         return _convert(args[0], value) if len(args) == 1 else value
     if origin is tuple:
-        args = typing.get_args(tp)
-        inner = args[0] if args else Any
+        inner = typing.get_args(tp)[0] if typing.get_args(tp) else Any
         return tuple(_convert(inner, v) for v in value)
     if isinstance(tp, type):
         if dataclasses.is_dataclass(tp):

@@ -14,7 +14,7 @@ from routing.model import Scenario
 def scenario_from_tables(tables: dict[str, bytes | str], name: str) -> Scenario:
     """Validate uploaded scenario files into a ``Scenario`` (raises InvalidScenarioError
     with every row-level issue at once)."""
-    from routing.dataset import load_scenario_from_tables  # type: ignore[import-not-found]
+    from routing.dataset import load_scenario_from_tables
 
     scenario: Scenario = load_scenario_from_tables(tables, name)
     return scenario
@@ -22,7 +22,7 @@ def scenario_from_tables(tables: dict[str, bytes | str], name: str) -> Scenario:
 
 def scenario_from_folder(folder: Path) -> Scenario:
     """Read and validate a scenario folder (the format of data/README.md)."""
-    from routing.dataset import load_scenario  # type: ignore[import-not-found]
+    from routing.dataset import load_scenario
 
     scenario: Scenario = load_scenario(folder)
     return scenario

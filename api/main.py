@@ -52,7 +52,7 @@ def declared_roles(route: APIRoute) -> frozenset[str] | None:
 def undeclared_routes(routes: Iterable[Any]) -> list[str]:
     """Non-public API routes that declare no roles (must be empty: deny by default)."""
     return [
-        f"{sorted(r.methods)} {r.path}"
+        f"{sorted(r.methods or ())} {r.path}"
         for r in routes
         if isinstance(r, APIRoute) and r.path not in PUBLIC_PATHS and declared_roles(r) is None
     ]

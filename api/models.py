@@ -276,6 +276,9 @@ class PlanRow(Base):
     notes: Mapped[list[Any]] = mapped_column(JSON)
     summary: Mapped[dict[str, Any]] = mapped_column(JSON)
     comparison: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Route GeoJSON drawn by the worker (road geometry needs the road graph, which a
+    # request handler must not load); None for plans written before it existed.
+    geojson: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     school_ids: Mapped[list[Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 

@@ -15,13 +15,8 @@ from api.models import (
     PlanTripRow,
     PlanUnassignedRow,
 )
-from routing.model import Plan, Route, Run, Scenario, StopKind
-
-
-def display_name(first_name: str, last_name: str) -> str:
-    """What a school may see of a pupil's name: first name and initial ("Amira K.")."""
-    initial = f"{last_name.strip()[:1].upper()}." if last_name.strip() else ""
-    return f"{first_name.strip()} {initial}".strip()
+from routing.model import Plan, Route, Run, Scenario, Stop, StopKind, Unassigned
+from routing.reports import display_name
 
 
 def plan_summary(scenario: Scenario, plan: Plan) -> dict[str, Any]:
@@ -83,8 +78,9 @@ def add_plan(
     scenario_id: int,
     scenario: Scenario,
     plan: Plan,
-    comparison: Any,
+    comparison: dict[str, Any] | None,
     runs: tuple[Run, ...],
+    geojson: dict[str, Any] | None = None,
     job_id: str | None,
 ) -> PlanRow:
     """Add a plan with its routes, stops, trips and unassigned pupils to ``session``.
@@ -92,7 +88,7 @@ def add_plan(
     ``plans.job_id`` is unique, so a second write for the same job fails in the
     database rather than leaving a duplicate.
     """
-    names = {p.pupil_id: display_name(p.first_name, p.last_name) for p in scenario.pupils}
+    names = {p.pupil_id: display_name(p) for p in scenario.pupils}
     pupil_school = {p.pupil_id: p.school_id for p in scenario.pupils}
     row = PlanRow(
         job_id=job_id,
@@ -105,6 +101,7 @@ def add_plan(
         notes=list(plan.notes),
         summary=plan_summary(scenario, plan),
         comparison=to_jsonable(comparison) if comparison is not None else None,
+        geojson=geojson,
         school_ids=sorted(
             {pupil_school[pid] for r in plan.routes for pid in r.pupil_ids() if pid in pupil_school}
             | {pupil_school[u.pupil_id] for u in plan.unassigned if u.pupil_id in pupil_school}
@@ -179,3 +176,46 @@ def school_trips(
         query = query.where(PlanTripRow.run == run.value)
     query = query.order_by(PlanTripRow.run, PlanTripRow.pickup_s, PlanTripRow.display_name)
     return list(session.scalars(query))
+
+
+def plan_from_row(row: PlanRow) -> Plan:
+    """The stored plan as a domain ``Plan`` (routes, stops and unassigned loaded)."""
+    return Plan(
+        scenario_name=row.scenario_name,
+        routes=tuple(
+            Route(
+                route_id=r.route_id,
+                run=Run(r.run),
+                vehicle_type=r.vehicle_type,
+                seats=r.seats,
+                wheelchair_places=r.wheelchair_places,
+                has_assistant=r.has_assistant,
+                stops=tuple(
+                    Stop(
+                        kind=StopKind(s.kind),
+                        pupil_ids=tuple(s.pupil_ids),
+                        location_id=s.location_id,
+                        lon=s.lon,
+                        lat=s.lat,
+                        arrival_s=s.arrival_s,
+                        service_start_s=s.service_start_s,
+                        departure_s=s.departure_s,
+                        school_id=s.school_id,
+                    )
+                    for s in r.stops
+                ),
+                distance_m=r.distance_m,
+                duration_s=r.duration_s,
+                cost_pence=r.cost_pence,
+            )
+            for r in row.routes
+        ),
+        unassigned=tuple(
+            Unassigned(pupil_id=u.pupil_id, run=Run(u.run), reason=u.reason, code=u.code)
+            for u in row.unassigned
+        ),
+        travel_model=row.travel_model,
+        solve_seconds=row.solve_seconds,
+        objective=row.objective,
+        notes=tuple(str(n) for n in row.notes),
+    )

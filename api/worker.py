@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -44,8 +45,11 @@ ProgressFn = Callable[[SolveProgress], None]
 
 @dataclass(frozen=True, slots=True)
 class SolveOutcome:
+    """What the worker stores: the plan, its comparison (JSON-ready) and route GeoJSON."""
+
     plan: Plan
-    comparison: Any
+    comparison: dict[str, Any] | None
+    geojson: dict[str, Any] | None = None
 
 
 class SolveFn(Protocol):
@@ -69,12 +73,18 @@ def pipeline_solve(
     settings: Settings,
 ) -> SolveOutcome:
     """Travel matrix, then the pipeline (solve, check, cost): all domain work in routing/."""
-    from routing.network import build_travel_matrix  # type: ignore[attr-defined]
-    from routing.pipeline import plan_scenario  # type: ignore[import-not-found]
+    from routing.costing import comparison_to_dict
+    from routing.network import build_travel_matrix
+    from routing.pipeline import plan_scenario
+    from routing.reports import road_path_coords, routes_geojson
 
     matrix = build_travel_matrix(scenario, source_dir, cache_dir=settings.cache_dir)
     result = plan_scenario(scenario, matrix, params, runs=runs, progress=progress)
-    return SolveOutcome(plan=result.plan, comparison=result.comparison)
+    # Road geometry needs the road graph: draw it here, once, not in a request handler.
+    geojson = routes_geojson(result.plan, path_coords=road_path_coords(scenario, source_dir))
+    return SolveOutcome(
+        plan=result.plan, comparison=comparison_to_dict(result.comparison), geojson=geojson
+    )
 
 
 def runs_of(value: str) -> tuple[Run, ...]:
@@ -285,6 +295,7 @@ class Worker:
                 scenario=scenario,
                 plan=outcome.plan,
                 comparison=outcome.comparison,
+                geojson=outcome.geojson,
                 runs=runs,
                 job_id=job.id,
             )
@@ -320,7 +331,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="schoolrun worker", description=__doc__)
     parser.add_argument("--once", action="store_true", help="run at most one job, then exit")
     parser.add_argument("--worker-id", default=None, help="name of this worker in job leases")
-    args = parser.parse_args(argv)
+    # argv None means "no options" (not sys.argv): `schoolrun worker` calls main() and
+    # its own argv holds the sub-command name.
+    args = parser.parse_args(list(argv) if argv is not None else [])
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = get_settings()
     engine = make_engine(settings.database_url)
@@ -345,4 +358,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

@@ -35,7 +35,7 @@ router = APIRouter(prefix="/api/v1/scenarios", tags=["scenarios"])
 
 ScenarioId = Annotated[int, Path(ge=1, le=MAX_ID, description="Scenario id")]
 MAX_FILES = 20
-ALLOWED_SUFFIXES = (".csv", ".json", ".geojson")
+ALLOWED_SUFFIXES = (".csv", ".toml", ".json", ".geojson")
 UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorResponse, "description": "Body too large"},
     422: {"model": ErrorResponse, "description": "Row-level validation errors in `issues`"},

@@ -1,0 +1,28 @@
+"""plans.geojson: route geometry drawn by the worker
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-28 01:00:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("plans", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("geojson", sa.JSON(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("plans", schema=None) as batch_op:
+        batch_op.drop_column("geojson")
