@@ -179,6 +179,7 @@ _KPH_TO_MPS = 1000.0 / 3600.0
 _LEN_SLOTS = 100_000_000
 _MAX_EXACT = 2**53
 _SOURCE_CHUNK = 256
+_PATH_SOURCE_CHUNK = 64
 
 
 # =========================================================================== graph loading
@@ -1189,56 +1190,70 @@ def _path_lines(
     kind: str,
     pairs: Sequence[tuple[int, int]],
 ) -> list[tuple[float, list[tuple[float, float]]] | None]:
-    """For each (origin point, destination point): network weight and projected line."""
+    """For each (origin point, destination point): network weight and projected line.
+
+    One Dijkstra with predecessors per block of distinct origins (blocks bound memory).
+    """
     graph = _augmented_graph(arrays, snap, kind)
     n_nodes = arrays.num_nodes
     results: list[tuple[float, list[tuple[float, float]]] | None] = [None] * len(pairs)
     sources = sorted({o for o, _ in pairs if snap.is_reachable[o]})
-    if not sources:
-        return results
-    dist, pred = csgraph.dijkstra(
-        graph, directed=True, indices=[n_nodes + s for s in sources], return_predecessors=True
-    )
-    row_of = {s: r for r, s in enumerate(sources)}
     keys, edges = _sorted_pair_keys(arrays, kind)
-    for k, (o, d) in enumerate(pairs):
-        if not (snap.is_reachable[o] and snap.is_reachable[d]):
-            continue
-        row = row_of[o]
-        target = n_nodes + d
-        if o == d:
-            results[k] = (0.0, [])
-            continue
-        if not np.isfinite(dist[row, target]):
-            continue
-        path = [target]
-        while path[-1] != n_nodes + o:
-            path.append(int(pred[row, path[-1]]))
-        path.reverse()
-        line: list[tuple[float, float]] = []
-        for a, b in itertools.pairwise(path):
-            if a >= n_nodes and b >= n_nodes:  # two points on one edge
-                e = snap.edge_idx[a - n_nodes]
-                piece = _sub_line(
-                    arrays.edge_lines[e], snap.fraction[a - n_nodes], snap.fraction[b - n_nodes]
-                )
-            elif a >= n_nodes:  # leave a point for a node
-                e, f = snap.edge_idx[a - n_nodes], snap.fraction[a - n_nodes]
-                end = 1.0 if b == arrays.edge_v[e] else 0.0
-                piece = _sub_line(arrays.edge_lines[e], f, end)
-            elif b >= n_nodes:  # arrive at a point from a node
-                e, f = snap.edge_idx[b - n_nodes], snap.fraction[b - n_nodes]
-                start = 0.0 if a == arrays.edge_u[e] else 1.0
-                piece = _sub_line(arrays.edge_lines[e], start, f)
-            else:
-                pos = int(np.searchsorted(keys, a * n_nodes + b))
-                e = int(edges[pos])
-                piece = [(float(x), float(y)) for x, y, *_ in arrays.edge_lines[e].coords]
-            if line and piece and line[-1] == piece[0]:
-                piece = piece[1:]
-            line.extend(piece)
-        results[k] = (float(dist[row, target]), line)
+    for start in range(0, len(sources), _PATH_SOURCE_CHUNK):
+        block = sources[start : start + _PATH_SOURCE_CHUNK]
+        dist, pred = csgraph.dijkstra(
+            graph, directed=True, indices=[n_nodes + s for s in block], return_predecessors=True
+        )
+        row_of = {s: r for r, s in enumerate(block)}
+        for k, (o, d) in enumerate(pairs):
+            if o not in row_of or not snap.is_reachable[d]:
+                continue
+            row = row_of[o]
+            target = n_nodes + d
+            if o == d:
+                results[k] = (0.0, [])
+            elif np.isfinite(dist[row, target]):
+                nodes = [target]
+                while nodes[-1] != n_nodes + o:
+                    nodes.append(int(pred[row, nodes[-1]]))
+                nodes.reverse()
+                line = _nodes_line(arrays, snap, nodes, keys, edges)
+                results[k] = (float(dist[row, target]), line)
     return results
+
+
+def _nodes_line(
+    arrays: _GraphArrays,
+    snap: Snap,
+    nodes: list[int],
+    keys: npt.NDArray[np.int64],
+    edges: npt.NDArray[np.int64],
+) -> list[tuple[float, float]]:
+    """Projected line along a path of graph nodes and point nodes (>= num_nodes)."""
+    n_nodes = arrays.num_nodes
+    line: list[tuple[float, float]] = []
+    for a, b in itertools.pairwise(nodes):
+        if a >= n_nodes and b >= n_nodes:  # two points on one edge
+            e = snap.edge_idx[a - n_nodes]
+            piece = _sub_line(
+                arrays.edge_lines[e], snap.fraction[a - n_nodes], snap.fraction[b - n_nodes]
+            )
+        elif a >= n_nodes:  # leave a point for a node
+            e, f = snap.edge_idx[a - n_nodes], snap.fraction[a - n_nodes]
+            end = 1.0 if b == arrays.edge_v[e] else 0.0
+            piece = _sub_line(arrays.edge_lines[e], f, end)
+        elif b >= n_nodes:  # arrive at a point from a node
+            e, f = snap.edge_idx[b - n_nodes], snap.fraction[b - n_nodes]
+            start = 0.0 if a == arrays.edge_u[e] else 1.0
+            piece = _sub_line(arrays.edge_lines[e], start, f)
+        else:
+            pos = int(np.searchsorted(keys, a * n_nodes + b))
+            e = int(edges[pos])
+            piece = [(float(x), float(y)) for x, y, *_ in arrays.edge_lines[e].coords]
+        if line and piece and line[-1] == piece[0]:
+            piece = piece[1:]
+        line.extend(piece)
+    return line
 
 
 def _to_lonlat(arrays: _GraphArrays, line: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -1414,23 +1429,57 @@ def drive_path_coords(
         One line per leg (``len(lonlat_sequence) - 1`` of them), starting at one stop and
         ending at the next. A leg with an unreachable end is a straight segment.
     """
-    if len(lonlat_sequence) < 2:
-        return []
+    return drive_routes_coords(graph, [lonlat_sequence], max_snap_m=max_snap_m)[0]
+
+
+def drive_routes_coords(
+    graph: nx.MultiDiGraph,
+    routes: Sequence[Sequence[tuple[float, float]]],
+    *,
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+) -> list[list[list[tuple[float, float]]]]:
+    """:func:`drive_path_coords` for many routes at once (one snap, shared Dijkstra runs).
+
+    Parameters
+    ----------
+    graph
+        A drive graph (:func:`load_road_graph`).
+    routes
+        Each route's stops in order, (lon, lat) degrees.
+    max_snap_m
+        See :func:`snap_points`.
+
+    Returns
+    -------
+    list
+        Per route, its legs as in :func:`drive_path_coords`.
+    """
     arrays = _graph_arrays(graph)
-    lons = [p[0] for p in lonlat_sequence]
-    lats = [p[1] for p in lonlat_sequence]
-    snap = snap_points(graph, lons, lats, max_snap_m=max_snap_m)
-    pairs = [(i, i + 1) for i in range(len(lonlat_sequence) - 1)]
-    found = _path_lines(arrays, snap, "time", pairs)
-    legs: list[list[tuple[float, float]]] = []
-    for (o, d), result in zip(pairs, found, strict=True):
-        start = (float(lons[o]), float(lats[o]))
-        end = (float(lons[d]), float(lats[d]))
-        if result is None:
-            legs.append([start, end])
-            continue
-        legs.append(_dedupe([start, *_to_lonlat(arrays, result[1]), end]))
-    return legs
+    point_of: dict[tuple[float, float], int] = {}
+    for route in routes:
+        for lon, lat in route:
+            point_of.setdefault((float(lon), float(lat)), len(point_of))
+    points = list(point_of)
+    snap = snap_points(graph, [p[0] for p in points], [p[1] for p in points], max_snap_m=max_snap_m)
+    pairs: list[tuple[int, int]] = []
+    for route in routes:
+        ids = [point_of[(float(lon), float(lat))] for lon, lat in route]
+        pairs.extend(itertools.pairwise(ids))
+    found = iter(_path_lines(arrays, snap, "time", pairs) if pairs else [])
+    out: list[list[list[tuple[float, float]]]] = []
+    pair_iter = iter(pairs)
+    for route in routes:
+        legs: list[list[tuple[float, float]]] = []
+        for _ in range(max(len(route) - 1, 0)):
+            o, d = next(pair_iter)
+            result = next(found)
+            start, end = points[o], points[d]
+            if result is None:
+                legs.append([start, end])
+            else:
+                legs.append(_dedupe([start, *_to_lonlat(arrays, result[1]), end]))
+        out.append(legs)
+    return out
 
 
 # =========================================================================== fetching

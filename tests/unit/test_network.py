@@ -41,6 +41,7 @@ from routing.network import (
     approximate_duration_s,
     build_travel_matrix,
     drive_path_coords,
+    drive_routes_coords,
     fetch_network,
     load_road_graph,
     network_matrix,
@@ -482,6 +483,24 @@ def test_drive_path_coords_gives_one_road_line_per_leg(grid: nx.MultiDiGraph) ->
     assert lons == sorted(lons)  # straight along the bottom road
     assert any(c == pytest.approx(_grid_point(2, 1), abs=1e-6) for c in legs[1])
     assert LineString(legs[1]).length == pytest.approx(1.5 * STEP_DEG, rel=1e-3)
+
+
+def test_drive_routes_coords_batch_matches_one_route_at_a_time(grid: nx.MultiDiGraph) -> None:
+    routes = [
+        [_grid_point(0, 0), _grid_point(2, 0), _grid_point(2, 1.5)],
+        [_grid_point(3, 3), _grid_point(0.5, 1)],
+        [_grid_point(1, 1)],  # one stop: no legs
+    ]
+    batch = drive_routes_coords(grid, routes)
+    assert [len(legs) for legs in batch] == [2, 1, 0]
+    for route, legs in zip(routes, batch, strict=True):
+        assert legs == drive_path_coords(grid, route)
+
+
+def test_drive_leg_to_an_unreachable_stop_is_a_straight_segment(grid: nx.MultiDiGraph) -> None:
+    far = (LON0 - 0.2, LAT0)
+    (leg,) = drive_path_coords(grid, [_grid_point(0, 0), far])
+    assert leg == [pytest.approx(_grid_point(0, 0)), pytest.approx(far)]
 
 
 # --------------------------------------------------------------------------- fetching
