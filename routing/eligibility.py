@@ -264,8 +264,9 @@ def _indicative_words(distance_m: float | None, thresholds_m: Sequence[float]) -
         near = [t for t in thresholds_m if abs(distance_m - t) <= NEAR_LIMIT_FRACTION * t]
         if near:
             words += (
-                f" It is within {NEAR_LIMIT_FRACTION:.0%} of the {_limit_words(near[0])} "
-                "limit, so the measured route could change the decision."
+                f" It is within {NEAR_LIMIT_FRACTION:.0%} of the "
+                f"{near[0] / METRES_PER_MILE:g}-mile limit, so the measured route could change "
+                "the decision."
             )
     return words
 
