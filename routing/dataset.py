@@ -250,7 +250,7 @@ def load_scenario_from_tables(
         {p.pupil_id: p for p in pupils},
         issues,
     )
-    if not vehicle_names and VEHICLE_TYPES_FILE in texts:
+    if vehicle_names is not None and not vehicle_names:
         issues.add(VEHICLE_TYPES_FILE, 0, "name", "", "The scenario has no vehicle types.")
     issues.raise_if_any(name)
     try:
@@ -813,12 +813,15 @@ def _parse_postcodes(text: str | None, issues: _Issues) -> dict[str, tuple[float
 
 def _parse_schools(
     text: str | None, postcodes: Mapping[str, tuple[float, float]], issues: _Issues
-) -> tuple[list[School], set[str]]:
+) -> tuple[list[School], set[str] | None]:
+    """Schools, and every school_id seen (None when the file is missing or unusable)."""
     rows = _read_csv(text, SCHOOLS_FILE, SCHOOL_COLUMNS, issues)
+    if rows is None:
+        return [], None
     schools: list[School] = []
     seen: dict[str, int] = {}
     defaults = School("x", "x", 0.0, 51.0, SchoolKind.SPECIAL, 1, 2)
-    for row in rows or ():
+    for row in rows:
         school_id = row.text("school_id", required=True)
         duplicate = bool(school_id) and _duplicate(row, "school_id", seen)
         name = row.text("name", required=True)
@@ -881,11 +884,16 @@ def _parse_schools(
     return schools, set(seen)
 
 
-def _parse_vehicle_types(text: str | None, issues: _Issues) -> tuple[list[VehicleType], set[str]]:
+def _parse_vehicle_types(
+    text: str | None, issues: _Issues
+) -> tuple[list[VehicleType], set[str] | None]:
+    """Vehicle types, and every name seen (None when the file is missing or unusable)."""
     rows = _read_csv(text, VEHICLE_TYPES_FILE, VEHICLE_TYPE_COLUMNS, issues)
+    if rows is None:
+        return [], None
     vehicle_types: list[VehicleType] = []
     seen: dict[str, int] = {}
-    for row in rows or ():
+    for row in rows:
         name = row.text("name", required=True)
         duplicate = bool(name) and _duplicate(row, "name", seen)
         category = row.enum("category", VehicleCategory)
@@ -966,13 +974,14 @@ def _parse_pupils(
     text: str | None,
     policy: Policy,
     academic_year: int,
-    school_ids: set[str],
+    school_ids: set[str] | None,
     postcodes: Mapping[str, tuple[float, float]],
     issues: _Issues,
-) -> tuple[list[Pupil], set[str]]:
+) -> tuple[list[Pupil], set[str] | None]:
+    """Pupils, and every pupil_id seen (None when the file is missing or unusable)."""
     rows = _read_csv(text, PUPILS_FILE, PUPIL_COLUMNS, issues)
     if rows is None or not _check_pupil_columns(rows, issues):
-        return [], set()
+        return [], None
     pupils: list[Pupil] = []
     seen: dict[str, int] = {}
     for row in rows:
@@ -981,7 +990,7 @@ def _parse_pupils(
         if pupil_id:
             _duplicate(row, "pupil_id", seen)
         school_id = row.text("school_id", required=True)
-        if school_id and school_id not in school_ids:
+        if school_id and school_ids is not None and school_id not in school_ids:
             row.problem("school_id", f"Unknown school_id {school_id!r} (not in schools.csv).")
             school_id = ""
         location = _locate(row, postcodes)
@@ -1070,7 +1079,7 @@ def _parse_pupils(
 
 
 def _parse_incompatible(
-    text: str | None, pupil_ids: set[str], issues: _Issues
+    text: str | None, pupil_ids: set[str] | None, issues: _Issues
 ) -> list[IncompatiblePair]:
     rows = _read_csv(text, INCOMPATIBLE_FILE, INCOMPATIBLE_COLUMNS, issues)
     pairs: list[IncompatiblePair] = []
@@ -1080,7 +1089,7 @@ def _parse_incompatible(
         b = row.text("pupil_b", required=True)
         ok = bool(a and b)
         for column, pid in (("pupil_a", a), ("pupil_b", b)):
-            if pid and pid not in pupil_ids:
+            if pid and pupil_ids is not None and pid not in pupil_ids:
                 row.problem(column, f"Unknown pupil {pid!r} (not in pupils.csv).")
                 ok = False
         if a and a == b:
@@ -1098,9 +1107,9 @@ def _parse_incompatible(
 
 def _parse_current_routes(
     text: str | None,
-    pupil_ids: set[str],
+    pupil_ids: set[str] | None,
     vehicle_types: Mapping[str, VehicleType],
-    vehicle_names: set[str],
+    vehicle_names: set[str] | None,
     pupils: Mapping[str, Pupil],
     issues: _Issues,
 ) -> list[CurrentRoute]:
@@ -1113,7 +1122,7 @@ def _parse_current_routes(
         duplicate = bool(route_id) and _duplicate(row, "route_id", seen)
         vehicle_name = row.text("vehicle_type", required=True)
         ok = bool(vehicle_name) and bool(route_id) and not duplicate
-        if vehicle_name and vehicle_name not in vehicle_names:
+        if vehicle_name and vehicle_names is not None and vehicle_name not in vehicle_names:
             row.problem(
                 "vehicle_type", f"Unknown vehicle_type {vehicle_name!r} (not in vehicle_types.csv)."
             )
@@ -1131,7 +1140,7 @@ def _parse_current_routes(
             row.problem("pupil_ids", "A route must carry at least one pupil.")
             ok = False
         for pid in ids:
-            if pid not in pupil_ids:
+            if pupil_ids is not None and pid not in pupil_ids:
                 row.problem("pupil_ids", f"Unknown pupil {pid!r} (not in pupils.csv).")
                 ok = False
             elif pid in riding:
