@@ -88,9 +88,11 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     wall_s = time.perf_counter() - started
-    written = write_plan_outputs(result, args.out)
+    written = write_plan_outputs(result, args.out, scenario_dir=args.scenario, wall_s=wall_s)
     print(format_summary(result, wall_s=wall_s))
-    print(f"\nWrote {', '.join(p.name for p in written)} to {args.out}/")
+    top = [p.name for p in written if p.parent == args.out]
+    print(f"\nWrote {', '.join(top)} (+ {len(written) - len(top)} school lists and route sheets)"
+          f" to {args.out}/")
     return 0
 
 
