@@ -586,3 +586,76 @@ def eligibility_route_geojson(
             }
         )
     return {"type": "FeatureCollection", "properties": properties, "features": features}
+
+
+# --------------------------------------------------------------------------- output
+
+ELIGIBILITY_COLUMNS = (
+    "pupil_id",
+    "school_id",
+    "is_eligible",
+    "rule",
+    "rules_met",
+    "walk_distance_m",
+    "walk_distance_miles",
+    "statutory_limit_miles",
+    "is_indicative",
+    "age_years",
+    "age_band",
+    "reason",
+)
+
+
+def decision_rows(decisions: Sequence[EligibilityDecision]) -> list[dict[str, object]]:
+    """One plain row per decision (the CSV's and the API's shape); no names or needs."""
+    rows: list[dict[str, object]] = []
+    for d in decisions:
+        distance = d.walk_distance_m
+        rows.append(
+            {
+                "pupil_id": d.pupil_id,
+                "school_id": d.school_id,
+                "is_eligible": d.is_eligible,
+                "rule": d.rule.value,
+                "rules_met": ";".join(r.value for r in d.rules_met),
+                "walk_distance_m": None if distance is None else round(distance, 1),
+                "walk_distance_miles": (
+                    None if distance is None else round(distance / METRES_PER_MILE, 2)
+                ),
+                "statutory_limit_miles": round(d.statutory_limit_m / METRES_PER_MILE, 2),
+                "is_indicative": d.is_indicative,
+                "age_years": d.age_years,
+                "age_band": d.age_band.value,
+                "reason": d.reason,
+            }
+        )
+    return rows
+
+
+def write_eligibility_csv(decisions: Sequence[EligibilityDecision], path: Path) -> Path:
+    """Write ``eligibility.csv`` (formula-safe, see :func:`decision_rows`)."""
+    from routing.reports import write_csv
+
+    return write_csv(path, ELIGIBILITY_COLUMNS, decision_rows(decisions))
+
+
+def format_eligibility_summary(decisions: Sequence[EligibilityDecision]) -> str:
+    """Counts by rule and the method, as lines of text for a terminal (the CLI prints it)."""
+    from collections import Counter
+
+    counts = Counter((d.is_eligible, d.rule) for d in decisions)
+    num_eligible = sum(d.is_eligible for d in decisions)
+    lines = [f"{num_eligible} of {len(decisions)} pupils eligible for transport."]
+    for (is_eligible, rule), n in sorted(counts.items(), key=lambda kv: (not kv[0][0], kv[0][1])):
+        status = "eligible" if is_eligible else "not eligible"
+        lines.append(f"  {n:5d}  {status:12s}  {rule.value.replace('_', ' ')}")
+    if any(d.is_indicative for d in decisions):
+        lines.append(INDICATIVE_METHOD_WORDS)
+    undecided = [d.pupil_id for d in decisions if d.rule is EligibilityRule.DISTANCE_UNKNOWN]
+    if undecided:
+        lines.append(
+            f"{len(undecided)} pupils could not be measured on the footpath network and need "
+            f"an officer's measurement: {', '.join(undecided[:10])}"
+            + (" ..." if len(undecided) > 10 else "")
+        )
+    return "\n".join(lines)

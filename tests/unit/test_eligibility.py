@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import replace
 from datetime import date
@@ -17,8 +18,10 @@ from routing.eligibility import (
     assess_eligibility,
     assess_scenario,
     eligibility_route_geojson,
+    format_eligibility_summary,
     great_circle_m,
     pupil_age_years,
+    write_eligibility_csv,
 )
 from routing.errors import InvalidScenarioError
 from routing.model import (
@@ -377,3 +380,19 @@ def test_route_geojson_off_network_pupil_has_no_line_and_asks_for_measurement(
     assert kinds == ["home", "school"]
     assert collection["properties"]["rule"] == "distance_unknown"
     assert collection["properties"]["walk_distance_m"] is None
+
+
+def test_eligibility_csv_and_summary(tmp_path: Path) -> None:
+    decisions = assess_scenario(_scenario(), None)
+    path = write_eligibility_csv(decisions, tmp_path / "eligibility.csv")
+    with path.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["pupil_id"], r["is_eligible"], r["rule"]) for r in rows] == [
+        ("P1", "false", "within_walking_distance"),
+        ("P2", "true", "beyond_walking_distance"),
+    ]
+    assert rows[0]["statutory_limit_miles"] == "3.0"
+    assert "Secret" not in path.read_text(encoding="utf-8")
+    text = format_eligibility_summary(decisions)
+    assert text.splitlines()[0] == "1 of 2 pupils eligible for transport."
+    assert "indicative" in text
