@@ -33,21 +33,24 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
-import networkx as nx
 import numpy as np
 import numpy.typing as npt
-import osmnx as ox
-import scipy.sparse as sp
-import shapely
-from pyproj import Transformer
-from scipy.sparse import csgraph
-from shapely.ops import substring
 
 from routing.errors import InvalidScenarioError, NetworkUnavailableError, UnreachableLocationError
 from routing.model import Policy, RouteStart, Scenario
+
+if TYPE_CHECKING:
+    import networkx as nx
+    import scipy.sparse as sp
+    import shapely
+    from pyproj import Transformer
+
+# osmnx, networkx, scipy, shapely and pyproj are imported inside the functions that use them:
+# importing osmnx alone takes seconds, and most importers only need TravelMatrix and the
+# location-id helpers.
 
 logger = logging.getLogger(__name__)
 
@@ -261,6 +264,8 @@ def _load_graph_cached(
     resolved: str, mtime_ns: int, size: int, network_type: str
 ) -> nx.MultiDiGraph:
     """Read and prepare a graph file; keyed by path, mtime and size so edits reload."""
+    import osmnx as ox
+
     del mtime_ns, size  # only part of the cache key
     path = Path(resolved)
     name = path.name.lower()
@@ -313,6 +318,9 @@ def _first(value: Any) -> Any:
 
 
 def _set_speeds(graph: nx.MultiDiGraph, network_type: str) -> None:
+    import networkx as nx
+    import osmnx as ox
+
     if network_type == "walk":
         nx.set_edge_attributes(graph, WALK_SPEED_KPH, "speed_kph")
     else:
@@ -363,6 +371,8 @@ def _way_filter(network_type: str) -> Callable[[Mapping[str, str]], bool]:
 
 def _graph_from_osm_file(path: Path, network_type: str) -> nx.MultiDiGraph:
     """Filter an OSM XML/PBF file's ways to ``network_type`` with pyosmium, then build."""
+    import osmnx as ox
+
     try:
         import osmium
     except ImportError as err:
@@ -444,6 +454,11 @@ def _utm_crs(lon: float, lat: float) -> str:
 
 
 def _build_graph_arrays(graph: nx.MultiDiGraph) -> _GraphArrays:
+    import scipy.sparse as sp
+    import shapely
+    from pyproj import Transformer
+    from scipy.sparse import csgraph
+
     started = time.perf_counter()
     node_ids = np.fromiter(graph.nodes, dtype=np.int64, count=graph.number_of_nodes())
     position = {int(n): i for i, n in enumerate(node_ids)}
@@ -610,6 +625,8 @@ def snap_points(
     Snap
         Per point: edge, fraction along it, snap distance in metres, reachability.
     """
+    import shapely
+
     arrays = _graph_arrays(graph)
     lon_arr = np.asarray(lons, dtype=np.float64)
     lat_arr = np.asarray(lats, dtype=np.float64)
@@ -662,6 +679,8 @@ def _augmented_graph(arrays: _GraphArrays, snap: Snap, kind: str) -> sp.csr_matr
     one drives f of u->v from u, or (1 - f) of v->u from v. Points on the same edge are
     joined directly (no detour through a node).
     """
+    import scipy.sparse as sp
+
     n_nodes = arrays.num_nodes
     best = arrays.best_edge[kind]
     rows = [arrays.edge_u[best]]
@@ -733,6 +752,8 @@ def _point_to_point(
     targets: npt.NDArray[np.int64],
 ) -> npt.NDArray[np.float64]:
     """Network weights between snapped points (inf where none), multi-source Dijkstra."""
+    from scipy.sparse import csgraph
+
     graph = _augmented_graph(arrays, snap, kind)
     n_nodes = arrays.num_nodes
     out = np.full((len(sources), len(targets)), np.inf)
@@ -1178,6 +1199,8 @@ def _sorted_pair_keys(arrays: _GraphArrays, kind: str) -> tuple[Any, Any]:
 
 def _sub_line(line: shapely.LineString, start: float, end: float) -> list[tuple[float, float]]:
     """Projected points of ``line`` from fraction ``start`` to ``end`` (either order)."""
+    from shapely.ops import substring
+
     lo, hi = min(start, end), max(start, end)
     part = substring(line, lo, hi, normalized=True)
     coords = [(float(x), float(y)) for x, y, *_ in part.coords] if not part.is_empty else []
@@ -1194,6 +1217,8 @@ def _path_lines(
 
     One Dijkstra with predecessors per block of distinct origins (blocks bound memory).
     """
+    from scipy.sparse import csgraph
+
     graph = _augmented_graph(arrays, snap, kind)
     n_nodes = arrays.num_nodes
     results: list[tuple[float, list[tuple[float, float]]] | None] = [None] * len(pairs)
@@ -1349,6 +1374,8 @@ def walk_distances_m(
         Float array (len(origins), len(destinations)); ``inf`` where a point is off the
         network. Identical points are 0 apart.
     """
+    from scipy.sparse import csgraph
+
     arrays = _graph_arrays(walk_graph)
     num_o, num_d = len(origins), len(destinations)
     points = [*origins, *destinations]
@@ -1486,6 +1513,8 @@ def drive_routes_coords(
 
 
 def _overpass_address() -> tuple[str, int]:
+    import osmnx as ox
+
     parts = urlsplit(str(ox.settings.overpass_url))
     return parts.hostname or "overpass-api.de", parts.port or 443
 
@@ -1544,6 +1573,8 @@ def fetch_network(
     NetworkUnavailableError
         Without internet (detected within ``timeout_s``) or when the download fails.
     """
+    import osmnx as ox
+
     if buffer_km < 0:
         msg = f"buffer_km must be >= 0, got {buffer_km}."
         raise InvalidScenarioError(msg)
