@@ -26,9 +26,9 @@ import math
 import multiprocessing
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from routing.errors import NoSolutionError
 from routing.model import (
@@ -47,12 +47,11 @@ if TYPE_CHECKING:  # routing.network imports osmnx, too slow for each spawned wo
 
 logger = logging.getLogger(__name__)
 
+NOT_PLACED_REASON = "no feasible vehicle found within the time limit"
+
 ProgressFn = Callable[[SolveProgress], None]
 
-POOL_START_S = 3.0
-"""Seconds a spawned worker needs to start and import OR-Tools (measured about 1-2 s)."""
-
-MERGE_MARGIN_S = 1.0
+MERGE_MARGIN_S = 2.0
 """Seconds kept back at the end of a run for mapping plans back and merging them."""
 
 MIN_PART_LIMIT_S = 1.0
@@ -220,13 +219,57 @@ def _share_vehicles(problem: Problem, parts: list[list[str]]) -> list[dict[str, 
     return shares
 
 
-def _solve_part(problem: Problem, params: SolveParams, deadline: float) -> Plan:
-    """Worker entry point: solve one part, never past ``deadline`` (time.time())."""
+_PROGRESS_QUEUE: Any = None  # set in each pool worker by _init_worker
+
+
+def _init_worker(queue: Any) -> None:
+    """Pool initializer: where the worker reports each finished part."""
+    global _PROGRESS_QUEUE
+    _PROGRESS_QUEUE = queue
+
+
+def _solve_bin(
+    parts: Sequence[Problem],
+    params: SolveParams,
+    deadline: float,
+    on_part: Callable[[Plan], None] | None = None,
+) -> list[Plan]:
+    """Solve one worker's parts in turn, each given its share of the time left.
+
+    The share is recomputed as each part starts (time left x the part's requests / the
+    requests still to solve), so a slow start or a slow part is absorbed by the rest and
+    the worker finishes by ``deadline`` (``time.time()`` seconds).
+    """
     from routing.solver import solve  # OR-Tools is imported in the worker only
 
-    limit = min(params.time_limit_s, deadline - time.time())
-    limit = max(limit, MIN_PART_LIMIT_S)
-    return solve(problem, replace(params, time_limit_s=limit))
+    plans: list[Plan] = []
+    remaining = sum(len(p.requests) for p in parts) or 1
+    for part in parts:
+        share = (deadline - time.time()) * len(part.requests) / remaining
+        limit = max(MIN_PART_LIMIT_S, min(params.time_limit_s, share))
+        try:
+            plan = solve(part, replace(params, time_limit_s=limit))
+        except NoSolutionError:
+            logger.warning("%s: no solution", part.name)
+            plan = _not_placed(part, NOT_PLACED_REASON)
+        remaining = max(1, remaining - len(part.requests))
+        plans.append(plan)
+        if on_part is not None:
+            on_part(plan)
+        elif _PROGRESS_QUEUE is not None:
+            _PROGRESS_QUEUE.put(sum(r.cost_pence for r in plan.routes))
+    return plans
+
+
+def _bins(parts: Sequence[Problem], workers: int) -> list[list[Problem]]:
+    """Longest-first assignment of parts to workers, balancing requests."""
+    bins: list[list[Problem]] = [[] for _ in range(workers)]
+    load = [0] * workers
+    for part in sorted(parts, key=lambda p: -len(p.requests)):
+        k = min(range(workers), key=lambda w: (load[w], w))
+        bins[k].append(part)
+        load[k] += len(part.requests)
+    return [b for b in bins if b]
 
 
 def _not_placed(problem: Problem, reason: str) -> Plan:
@@ -292,68 +335,50 @@ def plan_run(
         [len(p.requests) for p in part_problems],
     )
     workers = min(params.num_workers, total)
-    use_pool = workers > 1
-    budget = params.time_limit_s - (time.monotonic() - started) - MERGE_MARGIN_S
-    if use_pool:
-        budget -= POOL_START_S
-    budget = max(budget, MIN_PART_LIMIT_S)
-    num_requests = sum(len(p.requests) for p in part_problems) or 1
-    part_params = [
-        replace(
-            params,
-            time_limit_s=max(MIN_PART_LIMIT_S, budget * workers * len(p.requests) / num_requests),
-        )
-        for p in part_problems
-    ]
-    plans: list[Plan | None] = [None] * total
-    done = 0
+    # Parts stop MERGE_MARGIN_S early, leaving time to map back and merge.
+    part_deadline = deadline - MERGE_MARGIN_S
+    plans: list[Plan] = []
+    costs: list[int] = []
 
     def report(message: str) -> None:
-        if progress is None:
-            return
-        cost = sum(r.cost_pence for p in plans if p is not None for r in p.routes)
-        progress(
-            SolveProgress(
-                run=run,
-                parts_done=done,
-                parts_total=total,
-                elapsed_s=time.monotonic() - started,
-                best_cost_pence=cost if done else None,
-                message=message,
+        if progress is not None:
+            progress(
+                SolveProgress(
+                    run=run,
+                    parts_done=len(costs),
+                    parts_total=total,
+                    elapsed_s=time.monotonic() - started,
+                    best_cost_pence=sum(costs) if costs else None,
+                    message=message,
+                )
             )
-        )
 
-    report(f"{run.value}: solving {total} part(s)")
-    if not use_pool:
-        for k, (part, pp) in enumerate(zip(part_problems, part_params, strict=True)):
-            try:
-                plans[k] = _solve_part(part, pp, deadline - MERGE_MARGIN_S)
-            except NoSolutionError:
-                logger.warning("%s: no solution", part.name)
-                plans[k] = _not_placed(part, "no feasible vehicle found within the time limit")
-            done += 1
-            report(f"{run.value}: part {k + 1} of {total} done")
+    def on_part(plan: Plan) -> None:
+        costs.append(sum(r.cost_pence for r in plan.routes))
+        report(f"{run.value}: {len(costs)} of {total} part(s) done")
+
+    report(f"{run.value}: solving {total} part(s) on {workers} process(es)")
+    if workers <= 1:
+        plans = _solve_bin(part_problems, params, part_deadline, on_part)
     else:
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures: dict[Future[Plan], int] = {
-                pool.submit(_solve_part, part, pp, deadline - MERGE_MARGIN_S): k
-                for k, (part, pp) in enumerate(zip(part_problems, part_params, strict=True))
-            }
+        queue = context.Queue()
+        bins = _bins(part_problems, workers)
+        with ProcessPoolExecutor(
+            max_workers=len(bins),
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(queue,),
+        ) as pool:
+            futures = [pool.submit(_solve_bin, b, params, part_deadline) for b in bins]
             pending = set(futures)
             while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    k = futures[fut]
-                    try:
-                        plans[k] = fut.result()
-                    except NoSolutionError:
-                        logger.warning("%s: no solution", part_problems[k].name)
-                        plans[k] = _not_placed(
-                            part_problems[k], "no feasible vehicle found within the time limit"
-                        )
-                    done += 1
-                    report(f"{run.value}: part {k + 1} of {total} done")
+                _, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                while not queue.empty():
+                    costs.append(int(queue.get()))
+                    report(f"{run.value}: {len(costs)} of {total} part(s) done")
+            for fut in futures:
+                plans += fut.result()
     merged = merge_plans(
         scenario.name,
         run,

@@ -70,6 +70,9 @@ With 1000 units per penny this values an hour of driving at 7.2p, far below any 
 cost difference, so it separates plans of equal cost by shorter routes (shorter rides).
 """
 
+COPIES_SHARE_DIVISOR = 2
+"""Vehicles offered per class: the requests it is cheapest for, + requests / (places / 2)."""
+
 _FIRST_SOLUTION = routing_enums_pb2.FirstSolutionStrategy
 AUTO_FIRST_SOLUTION = "PARALLEL_CHEAPEST_INSERTION"
 
@@ -142,16 +145,30 @@ class _Model:
     def _make_vehicles(self, depot_node: dict[int, int], seed: int) -> list[_Vehicle]:
         """A bounded number of copies per class: never more than it could usefully carry."""
         problem = self.problem
+        classes = problem.vehicle_classes
+        is_cost = problem.objective is ObjectiveKind.COST
+        # The class that would carry each request alone most cheaply.
+        cheapest: dict[int, int] = {}
+        for r in self.requests:
+            options = [ci for ci, c in enumerate(classes) if self.compatible(r, c)]
+            if options:
+                best = min(options, key=lambda ci: (classes[ci].fixed_cost, ci))
+                cheapest[best] = cheapest.get(best, 0) + 1
         vehicles: list[_Vehicle] = []
-        for ci, c in enumerate(problem.vehicle_classes):
+        for ci, c in enumerate(classes):
             fits = [r for r in self.requests if self.compatible(r, c)]
             # A layout with wheelchair places, or an assistant, costs more or seats fewer:
             # a vehicle of it is only worth using for a request that needs it.
             if c.has_assistant:
                 fits = [r for r in fits if r.needs_assistant]
-            if c.wheelchair_places > 0 and problem.objective is ObjectiveKind.COST:
+            if c.wheelchair_places > 0 and is_cost:
                 fits = [r for r in fits if r.wheelchairs > 0]
             copies = len(fits)
+            if is_cost and COPIES_SHARE_DIVISOR:
+                # Beyond the requests it is cheapest for alone, a class is only worth a
+                # vehicle when it carries several: at least half its places filled.
+                places = max(1, (c.seats + c.wheelchair_places) // COPIES_SHARE_DIVISOR)
+                copies = min(copies, cheapest.get(ci, 0) + -(-len(fits) // places))
             if c.num_available is not None:
                 copies = min(copies, c.num_available)
             if problem.max_vehicles is not None:
@@ -343,7 +360,9 @@ def solve(
     search.local_search_metaheuristic = (
         routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     )
-    search.time_limit.FromMilliseconds(max(1, int(params.time_limit_s * 1000)))
+    # The time limit covers building the model too, so a part keeps to its share.
+    search_s = max(0.1, params.time_limit_s - (time.monotonic() - started))
+    search.time_limit.FromMilliseconds(int(search_s * 1000))
     if solution_limit is not None:
         search.solution_limit = solution_limit
     search.log_search = False
