@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,23 +39,65 @@ PUBLIC_PATHS = frozenset(
 )
 
 
-def declared_roles(route: APIRoute) -> frozenset[str] | None:
-    """The roles a route's ``Allow`` dependency admits, or None when it has none."""
-    stack = list(route.dependant.dependencies)
+@dataclass(frozen=True, slots=True)
+class RouteInfo:
+    """One API operation as served (full path), and the roles it admits (None: none)."""
+
+    path: str
+    methods: frozenset[str]
+    roles: frozenset[str] | None
+    route: APIRoute
+
+
+def _roles_of(dependant: Any, extra: Iterable[Any] = ()) -> frozenset[str] | None:
+    stack = [*(dependant.dependencies if dependant is not None else ()), *extra]
     while stack:
         dep = stack.pop()
-        if isinstance(dep.call, Allow):
-            return frozenset(dep.call.roles)
-        stack.extend(dep.dependencies)
+        call = getattr(dep, "call", None) or getattr(dep, "dependency", None)
+        if isinstance(call, Allow):
+            return frozenset(call.roles)
+        stack.extend(getattr(dep, "dependencies", ()) or ())
     return None
 
 
-def undeclared_routes(routes: Iterable[Any]) -> list[str]:
+def declared_roles(route: APIRoute) -> frozenset[str] | None:
+    """The roles a route's ``Allow`` dependency admits, or None when it has none."""
+    return _roles_of(route.dependant)
+
+
+def api_routes(routes: Sequence[Any]) -> list[RouteInfo]:
+    """Every API operation under ``routes``, through included routers.
+
+    FastAPI >= 0.16x keeps included routers nested in ``app.routes``; walk them with
+    ``iter_route_contexts`` (full paths, router-level dependencies included) when it
+    exists, else read the flat list older versions keep.
+    """
+    try:
+        from fastapi.routing import iter_route_contexts  # type: ignore[attr-defined]
+    except ImportError:  # older FastAPI: app.routes is already flat
+        return [
+            RouteInfo(r.path, frozenset(r.methods or ()), declared_roles(r), r)
+            for r in routes
+            if isinstance(r, APIRoute)
+        ]
+    out = []
+    for ctx in iter_route_contexts(list(routes)):
+        route = ctx.original_route
+        if not isinstance(route, APIRoute):
+            continue
+        extra = getattr(ctx, "dependencies", None) or ()
+        dependant = getattr(ctx, "dependant", None) or route.dependant
+        roles = _roles_of(dependant, extra)
+        out.append(RouteInfo(ctx.path or route.path, frozenset(ctx.methods or ()), roles, route))
+    return out
+
+
+def undeclared_routes(routes: Sequence[Any]) -> list[str]:
     """Non-public API routes that declare no roles (must be empty: deny by default)."""
     return [
-        f"{sorted(r.methods or ())} {r.path}"
-        for r in routes
-        if isinstance(r, APIRoute) and r.path not in PUBLIC_PATHS and declared_roles(r) is None
+        f"{sorted(r.methods)} {r.path}"
+        for r in api_routes(routes)
+        if r.path not in PUBLIC_PATHS and r.roles is None
     ]
 
 
@@ -112,7 +155,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit.router,
     ):
         app.include_router(router)
-    open_routes = undeclared_routes(app.routes)
+    if not api_routes(app.router.routes):
+        msg = "No API routes found: the deny-by-default check would prove nothing."
+        raise RuntimeError(msg)
+    open_routes = undeclared_routes(app.router.routes)
     if open_routes:
         msg = f"Routes without an Allow(...) role declaration: {open_routes}"
         raise RuntimeError(msg)

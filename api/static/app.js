@@ -1,0 +1,499 @@
+/* SchoolRun web page: sign in, then each role sees its own view.
+ *
+ * officer: the plan's routes on a map (road geometry solid, straight segments dashed),
+ *          filter by run and school, click a route for its stops and times;
+ * finance: the plan against today's arrangement (table and chart), no pupils;
+ * school:  its own pickup list only.
+ *
+ * Everything the API returns is put into the page with textContent, never innerHTML.
+ * The token lives in sessionStorage (gone when the tab closes) and every call sends it.
+ */
+(function () {
+  "use strict";
+
+  const API = "/api/v1";
+  const TOKEN_KEY = "schoolrun.token";
+  const state = { token: sessionStorage.getItem(TOKEN_KEY), me: null, map: null, layers: null };
+
+  const $ = (id) => document.getElementById(id);
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (key === "class") node.className = value;
+      else node.setAttribute(key, value);
+    }
+    for (const child of children) {
+      if (child === null || child === undefined) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  function svg(tag, attrs, text) {
+    const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
+    for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, value);
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function status(message) {
+    $("status").textContent = message || "";
+  }
+
+  // ------------------------------------------------------------------ API
+
+  class ApiError extends Error {
+    constructor(status, body) {
+      super((body && body.message) || `The server answered ${status}.`);
+      this.status = status;
+    }
+  }
+
+  async function api(path, options) {
+    const headers = Object.assign({ Accept: "application/json" }, (options || {}).headers);
+    if (state.token) headers.Authorization = `Bearer ${state.token}`;
+    const response = await fetch(API + path, Object.assign({}, options, { headers }));
+    let body = null;
+    const type = response.headers.get("content-type") || "";
+    if (type.includes("json")) body = await response.json();
+    if (response.status === 401 && state.token) {
+      signOut("Your session has ended: please sign in again.");
+      throw new ApiError(401, body);
+    }
+    if (!response.ok) throw new ApiError(response.status, body);
+    return body;
+  }
+
+  // ------------------------------------------------------------------ formatting
+
+  const gbp = (pence) =>
+    "£" + Math.round(pence / 100).toLocaleString("en-GB", { maximumFractionDigits: 0 });
+  const gbpExact = (pence) =>
+    "£" + (pence / 100).toLocaleString("en-GB", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const miles = (metres) => (metres / 1609.344).toFixed(1) + " mi";
+  const minutes = (seconds) => Math.round(seconds / 60) + " min";
+  const hhmm = (clock) => (clock || "").slice(0, 5);
+
+  function optionList(select, items, chosen) {
+    select.replaceChildren(...items.map(([value, label]) => el("option", { value }, label)));
+    if (chosen !== undefined) select.value = chosen;
+  }
+
+  // ------------------------------------------------------------------ sign in / out
+
+  async function signIn(event) {
+    event.preventDefault();
+    $("sign-in-error").textContent = "";
+    const form = new URLSearchParams();
+    form.set("username", $("username").value);
+    form.set("password", $("password").value);
+    try {
+      const response = await fetch(API + "/token", {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: form,
+      });
+      const body = await response.json();
+      if (!response.ok) {
+        $("sign-in-error").textContent = body.message || "Sign-in failed.";
+        return;
+      }
+      state.token = body.access_token;
+      sessionStorage.setItem(TOKEN_KEY, state.token);
+      $("password").value = "";
+      await start();
+    } catch (err) {
+      $("sign-in-error").textContent = "The server could not be reached.";
+    }
+  }
+
+  function signOut(message) {
+    state.token = null;
+    state.me = null;
+    sessionStorage.removeItem(TOKEN_KEY);
+    for (const id of ["officer", "finance", "school", "who", "sign-out"]) $(id).hidden = true;
+    if (state.map) {
+      state.map.remove();
+      state.map = null;
+    }
+    for (const id of ["comparison-table", "vehicle-table", "pickup-table"]) {
+      $(id).querySelector("tbody").replaceChildren();
+    }
+    $("cost-chart").replaceChildren();
+    $("route-detail").replaceChildren(el("p", { class: "muted" }, "Click a route for its stops and times."));
+    $("sign-in").hidden = false;
+    status(message || "");
+  }
+
+  async function start() {
+    if (!state.token) return;
+    try {
+      state.me = await api("/me");
+    } catch (err) {
+      return;
+    }
+    $("sign-in").hidden = true;
+    $("who").textContent = `${state.me.username} (${state.me.role})`;
+    $("who").hidden = false;
+    $("sign-out").hidden = false;
+    document.body.dataset.role = state.me.role;
+    try {
+      if (state.me.role === "officer") await showOfficer();
+      else if (state.me.role === "finance") await showFinance();
+      else if (state.me.role === "school") await showSchool();
+      else status(`No page for the role '${state.me.role}'.`);
+    } catch (err) {
+      status(err.message);
+    }
+  }
+
+  // ------------------------------------------------------------------ plans
+
+  async function choosePlan(select, onChange) {
+    const plans = await api("/plans");
+    if (!plans.length) {
+      status("No plan yet: an officer plans a scenario first.");
+      return null;
+    }
+    optionList(
+      select,
+      plans.map((p) => [String(p.id), `#${p.id} ${p.scenario_name} (${p.runs.join("+")})`]),
+      String(plans[0].id)
+    );
+    select.onchange = () => onChange(Number(select.value)).catch((err) => status(err.message));
+    return plans[0].id;
+  }
+
+  // ------------------------------------------------------------------ officer
+
+  const STYLE = {
+    road: { weight: 4, opacity: 0.85, dashArray: null },
+    partly_road: { weight: 3, opacity: 0.85, dashArray: "2 6" },
+    straight: { weight: 3, opacity: 0.8, dashArray: "8 6" },
+  };
+  const RUN_COLOUR = { AM: "#1f4e79", PM: "#b45f06" };
+
+  async function showOfficer() {
+    $("officer").hidden = false;
+    if (!state.map) {
+      state.map = L.map("map", { zoomControl: true, attributionControl: true, preferCanvas: false });
+      state.map.setView([51.56, 0.21], 11);
+      L.control.scale({ imperial: true, metric: true }).addTo(state.map);
+    }
+    const planId = await choosePlan($("officer-plan"), loadOfficerPlan);
+    if (planId !== null) await loadOfficerPlan(planId);
+  }
+
+  async function loadOfficerPlan(planId) {
+    status("Loading the plan…");
+    const [collection, plan] = await Promise.all([
+      api(`/plans/${planId}.geojson`),
+      api(`/plans/${planId}`),
+    ]);
+    let names = {};
+    try {
+      const scenario = await api(`/scenarios/${plan.scenario_id}`);
+      names = Object.fromEntries(scenario.schools.map((s) => [s.school_id, s.name]));
+    } catch (err) {
+      names = {};
+    }
+    state.collection = collection;
+    state.schoolNames = names;
+    const routes = collection.features.filter((f) => f.properties.feature === "route");
+    const schoolIds = [...new Set(routes.flatMap((f) => f.properties.school_ids))].sort();
+    optionList(
+      $("officer-school"),
+      [["", "All schools"], ...schoolIds.map((id) => [id, names[id] ? `${names[id]} (${id})` : id])],
+      ""
+    );
+    const model = (collection.properties || {}).travel_model || plan.travel_model || "";
+    const kinds = new Set(routes.map((f) => f.properties.geometry_kind));
+    let words = model ? `Travel times: ${model}.` : "";
+    if (kinds.has("straight") || kinds.has("partly_road")) {
+      words += " Dashed lines are straight segments between stops, not the roads driven.";
+    }
+    $("travel-model").textContent = words.trim();
+    $("attribution").textContent = kinds.has("road") || kinds.has("partly_road")
+      ? "Road geometry © OpenStreetMap contributors (ODbL)."
+      : "";
+    $("officer-run").onchange = drawRoutes;
+    $("officer-school").onchange = drawRoutes;
+    drawRoutes();
+    status("");
+  }
+
+  function drawRoutes() {
+    const map = state.map;
+    if (state.layers) state.layers.remove();
+    state.layers = L.layerGroup().addTo(map);
+    const run = $("officer-run").value;
+    const school = $("officer-school").value;
+    const features = state.collection.features;
+    const routes = features.filter(
+      (f) =>
+        f.properties.feature === "route" &&
+        (!run || f.properties.run === run) &&
+        (!school || f.properties.school_ids.includes(school))
+    );
+    const bounds = [];
+    for (const feature of routes) {
+      const p = feature.properties;
+      const style = STYLE[p.geometry_kind] || STYLE.straight;
+      const layer = L.geoJSON(feature, {
+        style: () => ({
+          color: RUN_COLOUR[p.run] || "#1f4e79",
+          weight: style.weight,
+          opacity: style.opacity,
+          dashArray: style.dashArray,
+          className: `route-line route-${p.geometry_kind} route-run-${p.run}`,
+        }),
+      });
+      layer.on("click", () => showRoute(p.route_id, p.run));
+      layer.bindTooltip(`${p.route_id} (${p.run}) ${p.vehicle_type}, ${p.pupils} pupils`, { sticky: true });
+      layer.addTo(state.layers);
+      layer.eachLayer((l) => l.getBounds && bounds.push(l.getBounds()));
+    }
+    // Schools: where AM routes drop off and PM routes pick up.
+    const seen = new Set();
+    for (const f of features) {
+      const p = f.properties;
+      if (p.feature !== "stop" || !p.school_id || seen.has(p.school_id)) continue;
+      const atSchool = (p.run === "AM" && p.kind === "dropoff") || (p.run === "PM" && p.kind === "pickup");
+      if (!atSchool || (school && p.school_id !== school)) continue;
+      seen.add(p.school_id);
+      const [lon, lat] = f.geometry.coordinates;
+      L.marker([lat, lon], {
+        icon: L.divIcon({ className: "school-label", html: "", iconSize: null }),
+        title: state.schoolNames[p.school_id] || p.school_id,
+        keyboard: false,
+      })
+        .on("add", (e) => {
+          e.target.getElement().textContent = state.schoolNames[p.school_id] || p.school_id;
+        })
+        .addTo(state.layers);
+    }
+    $("route-count").textContent = `${routes.length} route${routes.length === 1 ? "" : "s"} shown`;
+    if (bounds.length) {
+      const all = bounds.reduce((acc, b) => acc.extend(b), L.latLngBounds(bounds[0].getSouthWest(), bounds[0].getNorthEast()));
+      map.fitBounds(all, { padding: [20, 20] });
+    }
+  }
+
+  function showRoute(routeId, run) {
+    const features = state.collection.features;
+    const route = features.find(
+      (f) => f.properties.feature === "route" && f.properties.route_id === routeId && f.properties.run === run
+    );
+    const stops = features
+      .filter((f) => f.properties.feature === "stop" && f.properties.route_id === routeId && f.properties.run === run)
+      .sort((a, b) => a.properties.seq - b.properties.seq);
+    const p = route.properties;
+    const rows = stops.map((s) => {
+      const q = s.properties;
+      const where = q.school_id && ((run === "AM" && q.kind === "dropoff") || (run === "PM" && q.kind === "pickup"))
+        ? state.schoolNames[q.school_id] || q.school_id
+        : "home";
+      return el(
+        "tr",
+        { class: "stop-row" },
+        el("td", { class: "num" }, q.seq),
+        el("td", {}, hhmm(q.service_start_time)),
+        el("td", {}, q.kind === "pickup" ? "pick up" : "drop off"),
+        el("td", {}, where),
+        el("td", {}, q.pupil_ids.join(", "))
+      );
+    });
+    const detail = $("route-detail");
+    detail.replaceChildren(
+      el("h3", {}, `Route ${p.route_id} (${p.run})`),
+      el(
+        "p",
+        {},
+        `${p.vehicle_type}, assistant: ${p.has_assistant ? "yes" : "no"}, ${p.pupils} pupils, ` +
+          `${miles(p.distance_m)}, ${minutes(p.duration_s)}, ${gbpExact(Math.round(p.cost_gbp * 100))} this run.`
+      ),
+      p.geometry_kind === "road" ? null : el("p", { class: "model" }, "Drawn as straight lines between stops."),
+      el(
+        "table",
+        { class: "data", id: "stop-table" },
+        el("thead", {}, el("tr", {}, ...["#", "Time", "", "Where", "Pupils"].map((h) => el("th", { scope: "col" }, h)))),
+        el("tbody", {}, ...rows)
+      )
+    );
+  }
+
+  // ------------------------------------------------------------------ finance
+
+  async function showFinance() {
+    $("finance").hidden = false;
+    const planId = await choosePlan($("finance-plan"), loadFinancePlan);
+    if (planId !== null) await loadFinancePlan(planId);
+  }
+
+  async function loadFinancePlan(planId) {
+    const data = await api(`/plans/${planId}/comparison`);
+    const c = data.comparison;
+    const tbody = $("comparison-table").querySelector("tbody");
+    if (!c) {
+      tbody.replaceChildren();
+      $("finance-headline").textContent = "This plan has no comparison with today's arrangement.";
+      return;
+    }
+    const cur = c.current;
+    const plan = c.plan;
+    const money = (v) => gbp(v);
+    const count = (v) => String(v);
+    const mins = (v) => `${Number(v).toFixed(1)} min`;
+    const rows = [
+      ["Annual cost", cur.annual_pence, plan.annual_pence, money],
+      ["Day cost", cur.day_pence, plan.day_pence, money],
+      ["Cost per pupil-day", cur.per_pupil_day_pence, plan.per_pupil_day_pence, (v) => gbpExact(v)],
+      ["Pupils", cur.num_pupils, plan.num_pupils, count],
+      ["Vehicles", cur.num_vehicles, plan.num_vehicles, count],
+      ["Passenger assistants", cur.num_assistants, plan.num_assistants, count],
+      ["Mean ride", cur.rides.mean_min, plan.rides.mean_min, mins],
+      ["95th percentile ride", cur.rides.p95_min, plan.rides.p95_min, mins],
+      ["Longest ride", cur.rides.max_min, plan.rides.max_min, mins],
+      ["Rides over 45 min", cur.rides.num_over_45_min, plan.rides.num_over_45_min, count],
+      ["Rides over 75 min", cur.rides.num_over_75_min, plan.rides.num_over_75_min, count],
+    ];
+    tbody.replaceChildren(
+      ...rows.map(([label, a, b, fmt]) => {
+        const change = b - a;
+        const sign = change > 0 ? "+" : change < 0 ? "−" : "";
+        const changeText = fmt === money || fmt === gbpExact
+          ? sign + fmt(Math.abs(change))
+          : fmt === mins
+          ? sign + Math.abs(change).toFixed(1) + " min"
+          : sign + Math.abs(change);
+        return el(
+          "tr",
+          {},
+          el("th", { scope: "row" }, label),
+          el("td", { class: "num" }, fmt(a)),
+          el("td", { class: "num" }, fmt(b)),
+          el("td", { class: "num" }, changeText)
+        );
+      })
+    );
+    const saving = c.saving_annual_pence;
+    $("finance-headline").textContent = saving >= 0
+      ? `The plan saves ${gbp(saving)} a year (${c.saving_pct}%) against today's arrangement.`
+      : `The plan costs ${gbp(-saving)} a year more (${-c.saving_pct}%) than today's arrangement.`;
+    const types = new Map();
+    for (const t of cur.by_vehicle_type) types.set(t.vehicle_type, [t.num_vehicles, 0]);
+    for (const t of plan.by_vehicle_type) {
+      types.set(t.vehicle_type, [(types.get(t.vehicle_type) || [0, 0])[0], t.num_vehicles]);
+    }
+    $("vehicle-table").querySelector("tbody").replaceChildren(
+      ...[...types.entries()].sort().map(([name, [a, b]]) =>
+        el("tr", {}, el("th", { scope: "row" }, name), el("td", { class: "num" }, a), el("td", { class: "num" }, b))
+      )
+    );
+    const notes = [`Travel times: ${c.travel_model}.`];
+    if (c.fallback_note) notes.push(c.fallback_note);
+    $("finance-note").textContent = notes.join(" ");
+    drawChart([
+      { name: "today", cost: cur.annual_pence, ride: cur.rides.mean_min, worst: cur.rides.max_min, kind: "current" },
+      { name: "plan", cost: plan.annual_pence, ride: plan.rides.mean_min, worst: plan.rides.max_min, kind: "plan" },
+      ...(data.variants || []).map((v) => ({
+        name: v.variant, cost: v.annual_cost_gbp * 100, ride: v.mean_ride_min, worst: v.max_ride_min, kind: "variant",
+      })),
+    ]);
+  }
+
+  function drawChart(points) {
+    const chart = $("cost-chart");
+    chart.replaceChildren();
+    const width = Number(chart.getAttribute("width"));
+    const height = Number(chart.getAttribute("height"));
+    const left = 70, right = 20, top = 15, bottom = 45;
+    const costs = points.map((p) => p.cost / 100000); // £ thousand
+    const rides = points.flatMap((p) => [p.ride, p.worst]);
+    const xMax = Math.max(10, ...rides) * 1.1;
+    const yMax = Math.max(1, ...costs) * 1.15;
+    const x = (v) => left + (v / xMax) * (width - left - right);
+    const y = (v) => height - bottom - (v / yMax) * (height - top - bottom);
+    for (let k = 0; k <= 4; k++) {
+      const yv = (yMax * k) / 4;
+      chart.append(svg("line", { x1: left, x2: width - right, y1: y(yv), y2: y(yv), class: "grid" }));
+      chart.append(svg("text", { x: left - 6, y: y(yv) + 4, "text-anchor": "end" }, `£${Math.round(yv)}k`));
+      const xv = (xMax * k) / 4;
+      chart.append(svg("text", { x: x(xv), y: height - bottom + 16, "text-anchor": "middle" }, `${Math.round(xv)}`));
+    }
+    chart.append(svg("line", { x1: left, x2: left, y1: top, y2: height - bottom, class: "axis" }));
+    chart.append(svg("line", { x1: left, x2: width - right, y1: height - bottom, y2: height - bottom, class: "axis" }));
+    chart.append(svg("text", { x: (left + width - right) / 2, y: height - 8, "text-anchor": "middle" },
+      "ride time, minutes (dot: mean, bar: longest)"));
+    const current = points.find((p) => p.kind === "current");
+    const plan = points.find((p) => p.kind === "plan");
+    if (current && plan) {
+      chart.append(svg("line", {
+        x1: x(current.ride), y1: y(current.cost / 100000), x2: x(plan.ride), y2: y(plan.cost / 100000), class: "arrow",
+      }));
+    }
+    for (const p of points) {
+      const cy = y(p.cost / 100000);
+      chart.append(svg("line", { x1: x(p.ride), x2: x(p.worst), y1: cy, y2: cy, class: "grid" }));
+      chart.append(svg("line", { x1: x(p.worst), x2: x(p.worst), y1: cy - 5, y2: cy + 5, class: "axis" }));
+      chart.append(svg("circle", { cx: x(p.ride), cy, r: 6, class: `point point-${p.kind}` }));
+      chart.append(svg("text", { x: x(p.ride) + 8, y: cy - 8 }, `${p.name}: ${gbp(p.cost)}`));
+    }
+  }
+
+  // ------------------------------------------------------------------ school
+
+  async function showSchool() {
+    $("school").hidden = false;
+    const schools = state.me.school_ids || [];
+    if (!schools.length) {
+      status("Your account is not linked to a school.");
+      return;
+    }
+    optionList($("school-select"), schools.map((id) => [id, id]), schools[0]);
+    $("school-select").onchange = () => loadPickups().catch((err) => status(err.message));
+    $("school-run").onchange = () => loadPickups().catch((err) => status(err.message));
+    await loadPickups();
+  }
+
+  async function loadPickups() {
+    const schoolId = $("school-select").value;
+    const run = $("school-run").value;
+    const tbody = $("pickup-table").querySelector("tbody");
+    tbody.replaceChildren();
+    const plans = await api(`/schools/${encodeURIComponent(schoolId)}/plans`);
+    if (!plans.length) {
+      status("No plan includes this school yet.");
+      return;
+    }
+    const planId = plans[0].plan_id;
+    const list = await api(
+      `/schools/${encodeURIComponent(schoolId)}/pickups?plan=${planId}&run=${encodeURIComponent(run)}`
+    );
+    $("school-title").textContent = `Pickup list: ${schoolId}, ${run === "AM" ? "morning" : "afternoon"} (plan #${planId})`;
+    $("pickup-head").textContent = run === "AM" ? "Picked up at home" : "Leaves school";
+    $("arrival-head").textContent = run === "AM" ? "Arrives at school" : "Arrives home";
+    const pupils = [...list.pupils].sort((a, b) => a.pickup_s - b.pickup_s || a.name.localeCompare(b.name));
+    tbody.replaceChildren(
+      ...pupils.map((p) =>
+        el(
+          "tr",
+          { class: "pickup-row" },
+          el("td", {}, p.name),
+          el("td", {}, hhmm(p.pickup)),
+          el("td", {}, hhmm(p.arrival)),
+          el("td", {}, `${p.route_id} (${p.vehicle})`),
+          el("td", {}, p.has_assistant ? "yes" : "no")
+        )
+      )
+    );
+    status(pupils.length ? "" : "No pupils of this school on this run.");
+  }
+
+  // ------------------------------------------------------------------ wiring
+
+  $("sign-in-form").addEventListener("submit", signIn);
+  $("sign-out").addEventListener("click", () => signOut("Signed out."));
+  start();
+})();
