@@ -730,3 +730,25 @@ def test_problem_checker_names_injected_faults(
 def test_problem_checker_reports_unserved_request() -> None:
     plan = dataclasses.replace(tiny_problem_plan(), routes=())
     assert keys(check_problem_plan(tiny_problem(), plan)) == {(K.MISSING, "A"), (K.MISSING, "B")}
+
+
+@pytest.mark.parametrize(
+    ("route_index", "stop_index"),
+    [(ri, si) for ri, r in enumerate(valid_plan().routes) for si in range(len(r.stops))],
+)
+def test_removing_any_stop_is_caught_for_each_of_its_pupils(
+    route_index: int, stop_index: int
+) -> None:
+    plan = valid_plan()
+    r = plan.routes[route_index]
+    gone = r.stops[stop_index]
+    cut = with_stops(r, stops=r.stops[:stop_index] + r.stops[stop_index + 1 :])
+    found = check_plan(tiny_scenario(), line_matrix(), with_routes(plan, cut))
+    named = {v.pupil_id for v in found if v.kind is K.PRECEDENCE}
+    assert named >= set(gone.pupil_ids)
+
+
+def test_pupil_picked_up_twice_on_one_route_is_duplicate() -> None:
+    twice = with_stops(R2_AM, stops=(R2_AM.stops[0], *R2_AM.stops))
+    found = keys(check_plan(tiny_scenario(), line_matrix(), with_routes(valid_plan(), twice)))
+    assert (K.DUPLICATE, "P5") in found
