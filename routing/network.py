@@ -90,6 +90,10 @@ class TravelMatrix:
             msg = "TravelMatrix location_ids must be unique."
             raise InvalidScenarioError(msg)
         object.__setattr__(self, "_index", {loc: i for i, loc in enumerate(self.location_ids)})
+        unknown = [loc for loc in self.unreachable if loc not in self.location_ids]
+        if unknown:
+            msg = f"TravelMatrix unreachable lists unknown location '{unknown[0]}'."
+            raise InvalidScenarioError(msg)
 
     def index(self, location_id: str) -> int:
         """Row of ``location_id``; raises if the matrix does not hold it."""
@@ -1132,7 +1136,7 @@ def build_travel_matrix(
     if not scenario.network.drive_graph:
         duration_s, distance_m = approximate_matrix(lons, lats, policy)
         model = approximate_model_words(policy)
-        logger.warning("%s", model)
+        logger.info("%s", model)
         return TravelMatrix(
             location_ids=ids,
             lons=lons,

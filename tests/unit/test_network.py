@@ -21,7 +21,7 @@ import pytest
 from shapely.geometry import LineString
 
 from routing import network
-from routing.errors import NetworkUnavailableError
+from routing.errors import InvalidScenarioError, NetworkUnavailableError
 from routing.model import (
     NetworkSource,
     Policy,
@@ -561,3 +561,19 @@ def test_rutland_walk_route_is_at_least_the_straight_line(tmp_path: Path) -> Non
     straight = network.great_circle_m(*home, *school)
     assert straight <= route.distance_m < 2.0 * straight
     assert len(route.coords) > 3
+
+
+def test_travel_matrix_rejects_unreachable_ids_it_does_not_hold() -> None:
+    zeros = np.zeros((1, 1), dtype=np.int64)
+    with pytest.raises(InvalidScenarioError, match="unknown location 'pupil:P9'"):
+        network.TravelMatrix(
+            location_ids=("pupil:P1",),
+            lons=np.zeros(1),
+            lats=np.zeros(1),
+            duration_s=zeros,
+            distance_m=zeros,
+            model="test",
+            is_approximate=True,
+            snap_distance_m=np.zeros(1),
+            unreachable=("pupil:P9",),
+        )
