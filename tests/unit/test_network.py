@@ -525,6 +525,37 @@ def test_fetch_network_without_internet_fails_fast_and_clearly(tmp_path: Path) -
     assert not (tmp_path / "graphs").exists()
 
 
+def test_fetch_network_saves_drive_and_walk_graphs_that_load_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No real network: a local listening socket passes the connectivity check and the two
+    # osmnx download calls are replaced by the grid (and a box around it).
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    requested: list[tuple[str, float]] = []
+
+    def fake_geocode(place: str) -> gpd.GeoDataFrame:
+        return gpd.GeoDataFrame(geometry=[box(LON0, LAT0, LON0 + 0.03, LAT0 + 0.03)], crs=4326)
+
+    def fake_graph(polygon: object, *, network_type: str) -> nx.MultiDiGraph:
+        requested.append((network_type, polygon.bounds[0]))  # type: ignore[attr-defined]
+        return _grid_graph()
+
+    monkeypatch.setattr(ox, "geocode_to_gdf", fake_geocode)
+    monkeypatch.setattr(ox, "graph_from_polygon", fake_graph)
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        drive, walk = fetch_network(
+            "Grid Town", 1.0, tmp_path / "graphs", check_address=listener.getsockname()
+        )
+    assert (drive.name, walk.name) == ("drive.graphml.gz", "walk.graphml.gz")
+    assert [kind for kind, _ in requested] == ["drive", "walk"]
+    assert requested[0][1] == pytest.approx(LON0 - 1000 / 111_320, abs=1e-3)  # 1 km buffer
+    assert load_road_graph(drive).number_of_edges() == _grid_graph().number_of_edges()
+
+
 # --------------------------------------------------------------------------- real roads
 
 
