@@ -584,9 +584,18 @@ class _Row:
 
 
 def _read_csv(
-    text: str | None, file_name: str, columns: Mapping[str, bool], issues: _Issues
+    text: str | None,
+    file_name: str,
+    columns: Mapping[str, bool],
+    issues: _Issues,
+    *,
+    one_of: Sequence[tuple[str, ...]] = (),
 ) -> list[_Row] | None:
-    """Rows of a CSV as stripped strings; None when the file cannot be used at all."""
+    """Rows of a CSV as stripped strings; None when the file cannot be used at all.
+
+    ``one_of`` lists groups of columns of which at least one must be present (e.g. a
+    location: ``postcode`` or ``lon``); ``lon`` and ``lat`` always come together.
+    """
     if text is None:
         return None
     try:
@@ -644,6 +653,15 @@ def _read_csv(
     for name, required in columns.items():
         if required and name not in seen:
             issues.add(file_name, 1, name, "", f"Required column '{name}' is missing.")
+            usable = False
+    if ("lon" in seen) != ("lat" in seen):
+        missing = "lat" if "lon" in seen else "lon"
+        issues.add(file_name, 1, missing, "", "The lon and lat columns must come together.")
+        usable = False
+    for group in one_of:
+        if not seen & set(group):
+            wanted = " or ".join(f"'{c}'" for c in group)
+            issues.add(file_name, 1, group[0], "", f"{file_name} needs a {wanted} column.")
             usable = False
     if not usable:
         return None
@@ -815,7 +833,7 @@ def _parse_schools(
     text: str | None, postcodes: Mapping[str, tuple[float, float]], issues: _Issues
 ) -> tuple[list[School], set[str] | None]:
     """Schools, and every school_id seen (None when the file is missing or unusable)."""
-    rows = _read_csv(text, SCHOOLS_FILE, SCHOOL_COLUMNS, issues)
+    rows = _read_csv(text, SCHOOLS_FILE, SCHOOL_COLUMNS, issues, one_of=(("lon", "postcode"),))
     if rows is None:
         return [], None
     schools: list[School] = []
@@ -946,30 +964,6 @@ def _parse_vehicle_types(
     return vehicle_types, set(seen)
 
 
-def _check_pupil_columns(rows: Sequence[_Row] | None, issues: _Issues) -> bool:
-    """pupils.csv needs a location (postcode or lon+lat) and an age (dob or year_group)."""
-    if not rows:
-        return True
-    columns = rows[0].values.keys()
-    ok = True
-    if "postcode" not in columns and not {"lon", "lat"} <= columns:
-        missing = "lat" if "lon" in columns else "lon"
-        issues.add(
-            PUPILS_FILE, 1, missing, "", "pupils.csv needs a postcode column or lon and lat."
-        )
-        ok = False
-    if "year_group" not in columns and "date_of_birth" not in columns:
-        issues.add(
-            PUPILS_FILE,
-            1,
-            "year_group",
-            "",
-            "pupils.csv needs a year_group or date_of_birth column.",
-        )
-        ok = False
-    return ok
-
-
 def _parse_pupils(
     text: str | None,
     policy: Policy,
@@ -979,8 +973,14 @@ def _parse_pupils(
     issues: _Issues,
 ) -> tuple[list[Pupil], set[str] | None]:
     """Pupils, and every pupil_id seen (None when the file is missing or unusable)."""
-    rows = _read_csv(text, PUPILS_FILE, PUPIL_COLUMNS, issues)
-    if rows is None or not _check_pupil_columns(rows, issues):
+    rows = _read_csv(
+        text,
+        PUPILS_FILE,
+        PUPIL_COLUMNS,
+        issues,
+        one_of=(("postcode", "lon"), ("year_group", "date_of_birth")),
+    )
+    if rows is None:
         return [], None
     pupils: list[Pupil] = []
     seen: dict[str, int] = {}

@@ -102,6 +102,14 @@ def append(file: str, text: str) -> Callable[[dict[str, str]], None]:
     return edit
 
 
+def both(*edits: Callable[[dict[str, str]], None]) -> Callable[[dict[str, str]], None]:
+    def edit(t: dict[str, str]) -> None:
+        for one in edits:
+            one(t)
+
+    return edit
+
+
 def add_file(file: str, text: str) -> Callable[[dict[str, str]], None]:
     def edit(t: dict[str, str]) -> None:
         t[file] = text
@@ -217,6 +225,30 @@ BAD_INPUTS = [
     (drop_file("pupils.csv"), ("pupils.csv", 0, "", ""), "is missing"),
     # a required column is missing
     (drop_column("pupils.csv", "wheelchair"), ("pupils.csv", 1, "wheelchair", ""), "missing"),
+    # lon without its lat column
+    (drop_column("pupils.csv", "lat"), ("pupils.csv", 1, "lat", ""), "come together"),
+    # no way to locate anyone: neither postcode nor lon/lat columns
+    (
+        both(
+            drop_column("pupils.csv", "postcode"),
+            drop_column("pupils.csv", "lon"),
+            drop_column("pupils.csv", "lat"),
+        ),
+        ("pupils.csv", 1, "postcode", ""),
+        "needs a 'postcode' or 'lon' column",
+    ),
+    # no age: neither year_group nor date_of_birth, even in a file with no pupils yet
+    (
+        both(
+            replace_in("pupils.csv", PUPILS.split("\n", 1)[1], ""),
+            drop_column("pupils.csv", "year_group"),
+            drop_column("pupils.csv", "date_of_birth"),
+            add_file("incompatible.csv", "pupil_a,pupil_b\n"),
+            add_file("current_routes.csv", "route_id,vehicle_type,has_assistant,pupil_ids\n"),
+        ),
+        ("pupils.csv", 1, "year_group", ""),
+        "needs a 'year_group' or 'date_of_birth' column",
+    ),
     # a column nobody reads (a typo would silently lose data)
     (
         replace_in("pupils.csv", "max_ride_min", "max_ride_mins"),
