@@ -145,7 +145,8 @@ def upload_scenario_json(
             raise ApiError(422, "too_many_rows", msg)
     tables: dict[str, bytes | str] = {_check_file_name(k): v for k, v in body.files.items()}
     for table, rows in body.tables.items():
-        tables[_check_file_name(table if "." in table else f"{table}.csv")] = _rows_to_csv(rows)
+        if rows:  # an empty list has no columns to write: treat it as an absent file
+            tables[_check_file_name(table if "." in table else f"{table}.csv")] = _rows_to_csv(rows)
     _check_rows(tables, settings.max_upload_rows)
     return _store(session, request, user.user_id, tables, body.name)
 

@@ -348,7 +348,7 @@
     const rows = [
       ["Annual cost", cur.annual_pence, plan.annual_pence, money],
       ["Day cost", cur.day_pence, plan.day_pence, money],
-      ["Cost per pupil-day", cur.per_pupil_day_pence, plan.per_pupil_day_pence, (v) => gbpExact(v)],
+      ["Cost per pupil-day", cur.per_pupil_day_pence, plan.per_pupil_day_pence, gbpExact],
       ["Pupils", cur.num_pupils, plan.num_pupils, count],
       ["Vehicles", cur.num_vehicles, plan.num_vehicles, count],
       ["Passenger assistants", cur.num_assistants, plan.num_assistants, count],
@@ -358,8 +358,20 @@
       ["Rides over 45 min", cur.rides.num_over_45_min, plan.rides.num_over_45_min, count],
       ["Rides over 75 min", cur.rides.num_over_75_min, plan.rides.num_over_75_min, count],
     ];
+    // A side with no measured rides (e.g. today's arrangement unknown) shows a dash.
+    const noRides = { current: cur.rides.num_rides === 0, plan: plan.rides.num_rides === 0 };
     tbody.replaceChildren(
       ...rows.map(([label, a, b, fmt]) => {
+        if (fmt === mins && (noRides.current || noRides.plan)) {
+          return el(
+            "tr",
+            {},
+            el("th", { scope: "row" }, label),
+            el("td", { class: "num" }, noRides.current ? "—" : fmt(a)),
+            el("td", { class: "num" }, noRides.plan ? "—" : fmt(b)),
+            el("td", { class: "num" }, "—")
+          );
+        }
         const change = b - a;
         const sign = change > 0 ? "+" : change < 0 ? "−" : "";
         const changeText = fmt === money || fmt === gbpExact
@@ -393,9 +405,12 @@
     );
     const notes = [`Travel times: ${c.travel_model}.`];
     if (c.fallback_note) notes.push(c.fallback_note);
+    if (noRides.current) notes.push("Today's ride times are not known, so today is not on the chart.");
     $("finance-note").textContent = notes.join(" ");
     drawChart([
-      { name: "today", cost: cur.annual_pence, ride: cur.rides.mean_min, worst: cur.rides.max_min, kind: "current" },
+      ...(noRides.current
+        ? []
+        : [{ name: "today", cost: cur.annual_pence, ride: cur.rides.mean_min, worst: cur.rides.max_min, kind: "current" }]),
       { name: "plan", cost: plan.annual_pence, ride: plan.rides.mean_min, worst: plan.rides.max_min, kind: "plan" },
       ...(data.variants || []).map((v) => ({
         name: v.variant, cost: v.annual_cost_gbp * 100, ride: v.mean_ride_min, worst: v.max_ride_min, kind: "variant",

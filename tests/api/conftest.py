@@ -23,9 +23,23 @@ from api_support import (
     tiny_scenario,
 )
 from fastapi.testclient import TestClient
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 
+from api import auth
 from api.main import create_app
 from routing.dataset import write_scenario
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Argon2 still, with test-sized cost: the default costs over a second a hash on this
+    shared machine, and every fixture signs users in."""
+    cheap = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(auth, "password_hash", cheap)
+        mp.setattr(auth, "_DUMMY_HASH", cheap.hash("not-a-real-password"))
+        yield
 
 
 @pytest.fixture(scope="session")
