@@ -18,10 +18,13 @@ The heuristics never decide feasibility: every plan still goes through the check
 from __future__ import annotations
 
 import logging
+import math
+import time
+from dataclasses import dataclass
 
 import numpy as np
 
-from routing.problem import Problem
+from routing.problem import ObjectiveKind, Problem
 
 logger = logging.getLogger(__name__)
 
@@ -147,3 +150,286 @@ def route_distance_units(problem: Problem, routes: list[list[Visit]]) -> int:
         arr = np.asarray(locs, dtype=np.int64)
         total += int(problem.distance_m[arr[:-1], arr[1:]].sum())
     return total
+
+
+# --------------------------------------------------------------------------- ALNS
+
+
+def alns_supported(problem: Problem) -> bool:
+    """True when :func:`solve_alns` models every rule of the Problem.
+
+    One vehicle class; seats only (no wheelchair places, no pupils who travel alone); no
+    incompatible pairs or sibling groups; every request allowed on the class.
+    """
+    if len(problem.vehicle_classes) != 1 or problem.incompatible or problem.same_vehicle:
+        return False
+    vc = problem.vehicle_classes[0]
+    return bool(problem.requests) and all(
+        r.wheelchairs == 0
+        and not r.travel_alone
+        and (not r.needs_assistant or vc.has_assistant)
+        and (r.allowed_vehicle_types is None or vc.vehicle_type in r.allowed_vehicle_types)
+        and r.seats <= vc.seats
+        for r in problem.requests
+    )
+
+
+@dataclass(frozen=True)
+class _Arrays:
+    T: np.ndarray
+    D: np.ndarray
+    svc: np.ndarray
+    e: np.ndarray
+    lt: np.ndarray
+    ride: np.ndarray
+    q: np.ndarray
+    n: int
+    K: int
+    cap: int
+    tmax: int
+    fixed: int
+
+
+def _arrays(problem: Problem) -> _Arrays:
+    vc = problem.vehicle_classes[0]
+    reqs = problem.requests
+    n = len(reqs)
+    h0, h1 = problem.horizon_s
+    locs = [vc.start_loc if vc.start_loc is not None else -1]
+    locs += [r.pickup_loc for r in reqs] + [r.dropoff_loc for r in reqs]
+    locs.append(vc.end_loc if vc.end_loc is not None else -1)
+    loc = np.asarray(locs, dtype=np.int64)
+    real = loc >= 0
+    safe = np.where(real, loc, 0)
+    mask = np.outer(real, real)
+    T = np.where(mask, problem.duration_s[np.ix_(safe, safe)], 0).astype(np.int64)
+    dist = np.where(mask, problem.distance_m[np.ix_(safe, safe)], 0).astype(np.int64)
+    per_m = 1 if problem.objective is ObjectiveKind.DISTANCE else max(1, vc.cost_per_m)
+    fixed = 0 if problem.objective is ObjectiveKind.DISTANCE else vc.fixed_cost
+    svc = np.asarray(
+        [0] + [r.pickup_service_s for r in reqs] + [r.dropoff_service_s for r in reqs] + [0],
+        dtype=np.int64,
+    )
+    e = np.asarray(
+        [h0] + [r.pickup_window_s[0] for r in reqs] + [r.dropoff_window_s[0] for r in reqs] + [h0],
+        dtype=np.int64,
+    )
+    late = np.asarray(
+        [h1] + [r.pickup_window_s[1] for r in reqs] + [r.dropoff_window_s[1] for r in reqs] + [h1],
+        dtype=np.int64,
+    )
+    big = h1 - h0 + 1
+    ride = np.asarray(
+        [0] + [big if r.max_ride_s is None else r.max_ride_s for r in reqs], dtype=np.int64
+    )
+    q = np.asarray([0] + [r.seats for r in reqs] + [-r.seats for r in reqs] + [0], dtype=np.int64)
+    caps = [x for x in (problem.max_vehicles, vc.num_available, n) if x is not None]
+    return _Arrays(
+        T, dist * per_m, svc, e, late, ride, q, n, min(caps), vc.seats, vc.max_duration_s, fixed
+    )
+
+
+def solve_alns(
+    problem: Problem,
+    time_limit_s: float,
+    seed: int = 0,
+    *,
+    initial: list[list[Visit]] | None = None,
+) -> list[list[Visit]] | None:
+    """Ruin-and-recreate search (``routing.alns``) for a supported Problem.
+
+    Parameters
+    ----------
+    problem
+        A Problem for which :func:`alns_supported` holds (else None is returned).
+    time_limit_s
+        Wall-clock budget, seconds (the first call in a process also compiles, ~10 s,
+        unless numba's on-disk cache is warm).
+    seed
+        Random seed.
+    initial
+        A plan to start from (visit sequences), e.g. OR-Tools' best; requests it leaves
+        out are inserted first.
+
+    Returns
+    -------
+    list of routes, or None
+        Visit sequences with feasible service starts (Problem units); requests that no
+        insertion could place are left out (the caller reports them unassigned).
+    """
+    if not alns_supported(problem):
+        return None
+    from routing import alns
+
+    started = time.monotonic()
+    a = _arrays(problem)
+    n, K = a.n, a.K
+    maxl = 2 * n + 2
+    routes = np.zeros((K, maxl), dtype=np.int64)
+    rlen = np.zeros(K, dtype=np.int64)
+    rtimes = np.zeros((K, maxl), dtype=np.int64)
+    rcost = np.zeros(K, dtype=np.int64)
+    where = np.full(n + 1, -1, dtype=np.int64)
+    alns._seed(seed)
+    if initial:
+        for k, visits in enumerate(initial[:K]):
+            seq = np.asarray([v[0] + 1 + (0 if v[1] else n) for v in visits], dtype=np.int64)
+            times = alns.schedule_route(seq, a.T, a.svc, a.e, a.lt, a.ride, n, a.tmax)
+            if times.size != seq.size:
+                continue  # not feasible under our model: rebuild those requests
+            routes[k, : seq.size] = seq
+            rlen[k] = seq.size
+            rtimes[k, : seq.size] = times
+            rcost[k] = alns._route_cost(seq, seq.size, a.D, n)
+            for node in seq:
+                if node <= n:
+                    where[node] = k
+    order = (
+        np.argsort(
+            [min(a.e[r], a.e[n + r] - a.ride[r]) for r in range(1, n + 1)], kind="stable"
+        ).astype(np.int64)
+        + 1
+    )
+    alns._construct(
+        a.T,
+        a.D,
+        a.svc,
+        a.e,
+        a.lt,
+        a.ride,
+        a.q,
+        n,
+        K,
+        a.cap,
+        a.tmax,
+        a.fixed,
+        order,
+        routes,
+        rlen,
+        rtimes,
+        rcost,
+        where,
+    )
+    penalty = int(20 * max(1, int(a.D.max())))
+    best_routes = routes.copy()
+    best_rlen = rlen.copy()
+    unassigned = int((where[1:] < 0).sum())
+    dist0 = int(sum(rcost[k] + (a.fixed if rlen[k] else 0) for k in range(K)))
+    best_obj = dist0 + unassigned * penalty
+    temp0 = max(1.0, 0.05 * dist0 / math.log(2))
+    temp1 = temp0 * 0.002
+    qmin = min(2, n)
+    qmax = max(qmin, min(n, max(4, int(0.3 * n)), 30))
+    noise = max(1, int(0.02 * a.D.max()))
+    chunk = 20
+    deadline = started + time_limit_s
+    iters = 0
+    while True:
+        now = time.monotonic()
+        if now >= deadline:
+            break
+        frac0 = (now - started) / time_limit_s
+        t_start = temp0 * (temp1 / temp0) ** frac0
+        c0 = time.monotonic()
+        best_obj = alns._run(
+            a.T,
+            a.D,
+            a.svc,
+            a.e,
+            a.lt,
+            a.ride,
+            a.q,
+            n,
+            K,
+            a.cap,
+            a.tmax,
+            a.fixed,
+            penalty,
+            routes,
+            rlen,
+            rtimes,
+            rcost,
+            where,
+            best_routes,
+            best_rlen,
+            best_obj,
+            chunk,
+            t_start,
+            t_start * 0.98,
+            qmin,
+            qmax,
+            noise,
+        )
+        iters += chunk
+        spent = time.monotonic() - c0
+        # aim at chunks of ~0.2 s so the deadline is kept and the temperature follows time
+        chunk = max(5, min(2000, int(chunk * 0.2 / max(spent, 1e-3))))
+    logger.info(
+        "%s: ALNS %d iterations in %.1f s, best %d",
+        problem.name,
+        iters,
+        time.monotonic() - started,
+        best_obj,
+    )
+    out: list[list[Visit]] = []
+    for k in range(K):
+        m = int(best_rlen[k])
+        if m == 0:
+            continue
+        seq = best_routes[k, :m].copy()
+        times = alns.schedule_route(seq, a.T, a.svc, a.e, a.lt, a.ride, n, a.tmax)
+        if times.size != m:  # cannot happen: every kept route passed the same check
+            logger.warning("%s: ALNS route %d failed its schedule; dropped", problem.name, k)
+            continue
+        out.append(
+            [
+                (int(node - 1) if node <= n else int(node - n - 1), bool(node <= n), int(t))
+                for node, t in zip(seq, times, strict=True)
+            ]
+        )
+    return out
+
+
+def solve_improved(
+    problem: Problem, time_limit_s: float, seed: int = 0, *, num_workers: int = 1
+) -> list[list[Visit]] | None:
+    """The best of this module's searches for the Problem, or None when none applies.
+
+    VRPTW-shaped problems go to PyVRP, other supported problems to the ALNS; with
+    ``num_workers`` > 1 that many searches run in parallel processes with seeds
+    ``seed, seed + 1, ...`` and the plan serving most requests, then the shortest, wins.
+    This is the solver's hook::
+
+        routes = improve.solve_improved(problem, params.time_limit_s, params.seed,
+                                        num_workers=params.num_workers)
+
+    and, when it is not None, the Plan is built from ``routes`` (request index, is pickup,
+    service start) instead of running OR-Tools.
+    """
+    if not (vrptw_shape(problem) or alns_supported(problem)):
+        return None
+    if num_workers <= 1:
+        return _solve_one(problem, time_limit_s, seed)
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(num_workers, mp_context=mp.get_context("fork")) as pool:
+        futures = [
+            pool.submit(_solve_one, problem, time_limit_s, seed + w) for w in range(num_workers)
+        ]
+        results = [f.result() for f in futures]
+    found = [r for r in results if r is not None]
+    if not found:
+        return None
+
+    def key(routes: list[list[Visit]]) -> tuple[int, int]:
+        served = sum(len(v) for v in routes)
+        return (-served, route_distance_units(problem, routes))
+
+    return min(found, key=key)
+
+
+def _solve_one(problem: Problem, time_limit_s: float, seed: int) -> list[list[Visit]] | None:
+    if vrptw_shape(problem):
+        return solve_vrptw_pyvrp(problem, time_limit_s, seed)
+    return solve_alns(problem, time_limit_s, seed)

@@ -1,0 +1,604 @@
+"""Adaptive large-neighbourhood search for pickup-and-drop-off problems with ride limits.
+
+Ruin and recreate (Ropke & Pisinger 2006 for the PDPTW; Cordeau & Laporte's DARP
+constraints), compiled with numba: remove a few requests (random, related to a seed
+request, or the most expensive), re-insert them one by one at their cheapest feasible
+positions over all routes, accept by simulated annealing, keep the best.
+
+Feasibility of a route (a fixed sequence) is exact: time windows, precedence, capacity,
+ride limits (start of drop-off service - end of pickup service <= L), route duration and
+depot windows form a system of difference constraints; :func:`_schedule` computes its
+least solution (earliest service starts, pickups delayed only as far as their ride limits
+force) by Bellman-Ford-style passes and reports infeasibility when a window is exceeded or
+the passes do not settle (a positive cycle). Insertions are tried in order of their added
+distance, with O(1) capacity and window pre-filters, so the exact check runs on few.
+
+Nodes: 0 start depot, 1..n pickups, n+1..2n drop-offs (request r: r and n+r), 2n+1 end
+depot. All numbers are int64 in Problem units.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_INF = np.int64(1) << np.int64(60)
+
+
+@njit(cache=True)
+def _seed(seed: int) -> None:
+    np.random.seed(seed)
+
+
+@njit(cache=True)
+def _schedule(seq, m, T, svc, e, lt, ride, n, tmax, tout, ppos):
+    """Earliest feasible service starts of ``seq[:m]`` into ``tout``; False if infeasible."""
+    endn = 2 * n + 1
+    for x in range(m):
+        if seq[x] <= n:
+            ppos[seq[x]] = x
+    tdep = e[0]
+    for it in range(m + 3):
+        prev = 0
+        dep = tdep
+        for x in range(m):
+            node = seq[x]
+            a = dep + T[prev, node]
+            if it > 0 and tout[x] > a:
+                a = tout[x]
+            if a < e[node]:
+                a = e[node]
+            if a > lt[node]:
+                return False
+            tout[x] = a
+            dep = a + svc[node]
+            prev = node
+        tend = dep + T[prev, endn]
+        if tend > lt[endn]:
+            return False
+        changed = False
+        for x in range(m):
+            node = seq[x]
+            if node > n:
+                r = node - n
+                y = ppos[r]
+                lb = tout[x] - ride[r] - svc[r]
+                if tout[y] < lb:
+                    tout[y] = lb
+                    changed = True
+        if tend - tdep > tmax:
+            tdep = tend - tmax
+            if tdep > lt[0]:
+                return False
+            changed = True
+        if not changed:
+            return True
+    return False
+
+
+@njit(cache=True)
+def _route_cost(seq, m, D, n):
+    endn = 2 * n + 1
+    if m == 0:
+        return np.int64(0)
+    c = D[0, seq[0]]
+    for x in range(1, m):
+        c += D[seq[x - 1], seq[x]]
+    return c + D[seq[m - 1], endn]
+
+
+@njit(cache=True)
+def _best_insertion(
+    r,
+    routes,
+    rlen,
+    rtimes,
+    K,
+    T,
+    D,
+    svc,
+    e,
+    lt,
+    ride,
+    q,
+    n,
+    cap,
+    tmax,
+    fixed,
+    cand_d,
+    cand_k,
+    cand_i,
+    cand_j,
+    scratch,
+    tscratch,
+    ppos,
+    loads,
+    noise,
+):
+    """Cheapest feasible insertion of request r: (delta, k, i, j) or k = -1."""
+    p = r
+    d = n + r
+    endn = 2 * n + 1
+    qr = q[r]
+    nc = 0
+    tried_empty = False
+    for k in range(K):
+        m = rlen[k]
+        if m == 0:
+            if tried_empty:
+                continue
+            tried_empty = True
+        seq = routes[k]
+        # loads after each position
+        acc = 0
+        for x in range(m):
+            acc += q[seq[x]]
+            loads[x] = acc
+        for i in range(m + 1):
+            prev = 0 if i == 0 else seq[i - 1]
+            nxt = endn if i == m else seq[i]
+            before = 0 if i == 0 else loads[i - 1]
+            if before + qr > cap:
+                continue
+            dep_prev = e[0] if i == 0 else rtimes[k, i - 1] + svc[prev]
+            ap = dep_prev + T[prev, p]
+            if ap < e[p]:
+                ap = e[p]
+            if ap > lt[p]:
+                continue
+            base_i = D[prev, p] + D[p, nxt] - D[prev, nxt]
+            runmax = before
+            for j in range(i, m + 1):
+                if j > i:
+                    lj = loads[j - 1]
+                    if lj > runmax:
+                        runmax = lj
+                    if runmax + qr > cap:
+                        break
+                if j == i:
+                    delta = D[prev, p] + D[p, d] + D[d, nxt] - D[prev, nxt]
+                    ad = ap + svc[p] + T[p, d]
+                    if ad > lt[d] or ad - ap - svc[p] > ride[r]:
+                        continue
+                else:
+                    pj = seq[j - 1]
+                    nj = endn if j == m else seq[j]
+                    delta = base_i + D[pj, d] + D[d, nj] - D[pj, nj]
+                    ad = rtimes[k, j - 1] + svc[pj] + T[pj, d]
+                    if ad > lt[d]:
+                        continue
+                if m == 0:
+                    delta += fixed
+                cand_d[nc] = delta + (np.random.randint(0, noise + 1) if noise > 0 else 0)
+                cand_k[nc] = k
+                cand_i[nc] = i
+                cand_j[nc] = j
+                nc += 1
+    if nc == 0:
+        return _INF, -1, -1, -1
+    order = np.argsort(cand_d[:nc])
+    for c in range(nc):
+        o = order[c]
+        k = cand_k[o]
+        i = cand_i[o]
+        j = cand_j[o]
+        m = rlen[k]
+        seq = routes[k]
+        # build the new sequence: seq[:i] + p + seq[i:j] + d + seq[j:]
+        w = 0
+        for x in range(i):
+            scratch[w] = seq[x]
+            w += 1
+        scratch[w] = p
+        w += 1
+        for x in range(i, j):
+            scratch[w] = seq[x]
+            w += 1
+        scratch[w] = d
+        w += 1
+        for x in range(j, m):
+            scratch[w] = seq[x]
+            w += 1
+        if _schedule(scratch, w, T, svc, e, lt, ride, n, tmax, tscratch, ppos):
+            return cand_d[o], k, i, j
+    return _INF, -1, -1, -1
+
+
+@njit(cache=True)
+def _insert(
+    routes, rlen, rtimes, rcost, k, i, j, r, n, T, D, svc, e, lt, ride, tmax, scratch, ppos
+):
+    seq = routes[k]
+    m = rlen[k]
+    w = 0
+    for x in range(i):
+        scratch[w] = seq[x]
+        w += 1
+    scratch[w] = r
+    w += 1
+    for x in range(i, j):
+        scratch[w] = seq[x]
+        w += 1
+    scratch[w] = n + r
+    w += 1
+    for x in range(j, m):
+        scratch[w] = seq[x]
+        w += 1
+    for x in range(w):
+        seq[x] = scratch[x]
+    rlen[k] = w
+    _schedule(seq, w, T, svc, e, lt, ride, n, tmax, rtimes[k], ppos)
+    rcost[k] = _route_cost(seq, w, D, n)
+
+
+@njit(cache=True)
+def _remove(routes, rlen, rtimes, rcost, where, r, n, T, D, svc, e, lt, ride, tmax, ppos):
+    k = where[r]
+    seq = routes[k]
+    m = rlen[k]
+    w = 0
+    for x in range(m):
+        if seq[x] != r and seq[x] != n + r:
+            seq[w] = seq[x]
+            w += 1
+    rlen[k] = w
+    where[r] = -1
+    if w > 0:
+        _schedule(seq, w, T, svc, e, lt, ride, n, tmax, rtimes[k], ppos)
+    rcost[k] = _route_cost(seq, w, D, n)
+
+
+@njit(cache=True)
+def _total(rcost, rlen, K, fixed, unassigned, penalty):
+    t = np.int64(0)
+    for k in range(K):
+        if rlen[k] > 0:
+            t += rcost[k] + fixed
+    return t + unassigned * penalty
+
+
+@njit(cache=True)
+def _run(
+    T,
+    D,
+    svc,
+    e,
+    lt,
+    ride,
+    q,
+    n,
+    K,
+    cap,
+    tmax,
+    fixed,
+    penalty,
+    routes,
+    rlen,
+    rtimes,
+    rcost,
+    where,
+    best_routes,
+    best_rlen,
+    best_obj,
+    iters,
+    temp0,
+    temp1,
+    qmin,
+    qmax,
+    noise,
+):
+    """Run ``iters`` ALNS iterations from the current solution; returns the best objective."""
+    maxl = routes.shape[1]
+    cand_size = K * (maxl + 1) * (maxl + 2) // 2 + 1
+    cand_d = np.empty(cand_size, np.int64)
+    cand_k = np.empty(cand_size, np.int64)
+    cand_i = np.empty(cand_size, np.int64)
+    cand_j = np.empty(cand_size, np.int64)
+    scratch = np.empty(maxl + 2, np.int64)
+    tscratch = np.empty(maxl + 2, np.int64)
+    ppos = np.empty(n + 1, np.int64)
+    loads = np.empty(maxl + 2, np.int64)
+    # working copies
+    w_routes = routes.copy()
+    w_rlen = rlen.copy()
+    w_rtimes = rtimes.copy()
+    w_rcost = rcost.copy()
+    w_where = where.copy()
+    removed = np.empty(n, np.int64)
+    rel = np.empty(n + 1, np.int64)
+    unassigned = 0
+    for r in range(1, n + 1):
+        if where[r] < 0:
+            unassigned += 1
+    cur = _total(rcost, rlen, K, fixed, unassigned, penalty)
+    bobj = best_obj
+    for it in range(iters):
+        temp = temp0 * (temp1 / temp0) ** (it / max(1, iters - 1))
+        # copy current into working
+        w_routes[:, :] = routes
+        w_rlen[:] = rlen
+        w_rtimes[:, :] = rtimes
+        w_rcost[:] = rcost
+        w_where[:] = where
+        # ---- ruin
+        nq = np.random.randint(qmin, qmax + 1)
+        nr = 0
+        for r in range(1, n + 1):
+            if w_where[r] < 0:
+                removed[nr] = r
+                nr += 1
+        op = np.random.randint(0, 3)
+        if op == 0:  # random
+            while nr < nq + unassigned and nr < n:
+                r = np.random.randint(1, n + 1)
+                if w_where[r] >= 0:
+                    _remove(
+                        w_routes,
+                        w_rlen,
+                        w_rtimes,
+                        w_rcost,
+                        w_where,
+                        r,
+                        n,
+                        T,
+                        D,
+                        svc,
+                        e,
+                        lt,
+                        ride,
+                        tmax,
+                        ppos,
+                    )
+                    removed[nr] = r
+                    nr += 1
+        elif op == 1:  # related to a seed request (distance and time)
+            s = np.random.randint(1, n + 1)
+            for r in range(1, n + 1):
+                rel[r] = (
+                    D[s, r] + D[n + s, n + r] + (abs(e[s] - e[r]) + abs(lt[n + s] - lt[n + r])) // 4
+                )
+            rel[0] = _INF
+            order = np.argsort(rel)
+            c = 0
+            while nr < nq + unassigned and nr < n and c < n + 1:
+                # randomised: skip each candidate with probability 1/4
+                r = order[c]
+                c += 1
+                if r == 0 or w_where[r] < 0:
+                    continue
+                if np.random.random() < 0.25:
+                    continue
+                _remove(
+                    w_routes,
+                    w_rlen,
+                    w_rtimes,
+                    w_rcost,
+                    w_where,
+                    r,
+                    n,
+                    T,
+                    D,
+                    svc,
+                    e,
+                    lt,
+                    ride,
+                    tmax,
+                    ppos,
+                )
+                removed[nr] = r
+                nr += 1
+        else:  # worst: the requests whose removal saves most, randomised
+            for r in range(1, n + 1):
+                rel[r] = 0
+            for k in range(K):
+                m = w_rlen[k]
+                seq = w_routes[k]
+                for x in range(m):
+                    node = seq[x]
+                    prev = 0 if x == 0 else seq[x - 1]
+                    nxt = 2 * n + 1 if x == m - 1 else seq[x + 1]
+                    sav = D[prev, node] + D[node, nxt] - D[prev, nxt]
+                    r = node if node <= n else node - n
+                    rel[r] -= sav + np.random.randint(0, 1 + sav // 2 + 1)
+            rel[0] = _INF
+            for r in range(1, n + 1):
+                if w_where[r] < 0:
+                    rel[r] = _INF
+            order = np.argsort(rel)
+            c = 0
+            while nr < nq + unassigned and nr < n and c < n:
+                r = order[c]
+                c += 1
+                if r == 0 or w_where[r] < 0:
+                    continue
+                _remove(
+                    w_routes,
+                    w_rlen,
+                    w_rtimes,
+                    w_rcost,
+                    w_where,
+                    r,
+                    n,
+                    T,
+                    D,
+                    svc,
+                    e,
+                    lt,
+                    ride,
+                    tmax,
+                    ppos,
+                )
+                removed[nr] = r
+                nr += 1
+        # ---- recreate: random order, or by earliest window, each at its cheapest place
+        mode = np.random.randint(0, 3)
+        if mode == 0:
+            np.random.shuffle(removed[:nr])
+        else:
+            key = np.empty(nr, np.int64)
+            for x in range(nr):
+                r = removed[x]
+                key[x] = e[r] if e[r] > e[n + r] - ride[r] else e[n + r] - ride[r]
+                if mode == 2:
+                    key[x] = -(D[0, r] + D[n + r, 2 * n + 1])
+            o = np.argsort(key)
+            tmp = removed[:nr].copy()
+            for x in range(nr):
+                removed[x] = tmp[o[x]]
+        left = 0
+        nz = noise if np.random.random() < 0.5 else 0
+        for x in range(nr):
+            r = removed[x]
+            _dlt, k, i, j = _best_insertion(
+                r,
+                w_routes,
+                w_rlen,
+                w_rtimes,
+                K,
+                T,
+                D,
+                svc,
+                e,
+                lt,
+                ride,
+                q,
+                n,
+                cap,
+                tmax,
+                fixed,
+                cand_d,
+                cand_k,
+                cand_i,
+                cand_j,
+                scratch,
+                tscratch,
+                ppos,
+                loads,
+                nz,
+            )
+            if k < 0:
+                left += 1
+                continue
+            _insert(
+                w_routes,
+                w_rlen,
+                w_rtimes,
+                w_rcost,
+                k,
+                i,
+                j,
+                r,
+                n,
+                T,
+                D,
+                svc,
+                e,
+                lt,
+                ride,
+                tmax,
+                scratch,
+                ppos,
+            )
+            w_where[r] = k
+        new = _total(w_rcost, w_rlen, K, fixed, left, penalty)
+        accept = new < cur
+        if not accept and temp > 0:
+            accept = np.random.random() < np.exp(-(new - cur) / temp)
+        if accept:
+            routes[:, :] = w_routes
+            rlen[:] = w_rlen
+            rtimes[:, :] = w_rtimes
+            rcost[:] = w_rcost
+            where[:] = w_where
+            cur = new
+            unassigned = left
+            if new < bobj:
+                bobj = new
+                best_routes[:, :] = w_routes
+                best_rlen[:] = w_rlen
+    return bobj
+
+
+@njit(cache=True)
+def _construct(
+    T,
+    D,
+    svc,
+    e,
+    lt,
+    ride,
+    q,
+    n,
+    K,
+    cap,
+    tmax,
+    fixed,
+    order,
+    routes,
+    rlen,
+    rtimes,
+    rcost,
+    where,
+):
+    """Insert requests in ``order`` at their cheapest feasible places; returns # left."""
+    maxl = routes.shape[1]
+    cand_size = K * (maxl + 1) * (maxl + 2) // 2 + 1
+    cand_d = np.empty(cand_size, np.int64)
+    cand_k = np.empty(cand_size, np.int64)
+    cand_i = np.empty(cand_size, np.int64)
+    cand_j = np.empty(cand_size, np.int64)
+    scratch = np.empty(maxl + 2, np.int64)
+    tscratch = np.empty(maxl + 2, np.int64)
+    ppos = np.empty(n + 1, np.int64)
+    loads = np.empty(maxl + 2, np.int64)
+    left = 0
+    for x in range(order.shape[0]):
+        r = order[x]
+        if where[r] >= 0:
+            continue
+        _dlt, k, i, j = _best_insertion(
+            r,
+            routes,
+            rlen,
+            rtimes,
+            K,
+            T,
+            D,
+            svc,
+            e,
+            lt,
+            ride,
+            q,
+            n,
+            cap,
+            tmax,
+            fixed,
+            cand_d,
+            cand_k,
+            cand_i,
+            cand_j,
+            scratch,
+            tscratch,
+            ppos,
+            loads,
+            0,
+        )
+        if k < 0:
+            left += 1
+            continue
+        _insert(
+            routes, rlen, rtimes, rcost, k, i, j, r, n, T, D, svc, e, lt, ride, tmax, scratch, ppos
+        )
+        where[r] = k
+    return left
+
+
+@njit(cache=True)
+def schedule_route(seq, T, svc, e, lt, ride, n, tmax):
+    """Service starts of one route (node ids), or an empty array when infeasible."""
+    m = seq.shape[0]
+    tout = np.empty(m + 1, np.int64)
+    ppos = np.empty(n + 1, np.int64)
+    if _schedule(seq, m, T, svc, e, lt, ride, n, tmax, tout, ppos):
+        return tout[:m].copy()
+    return np.empty(0, np.int64)
