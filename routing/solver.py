@@ -29,7 +29,7 @@ Determinism
 -----------
 OR-Tools' routing search (first solution + guided local search) uses no random numbers:
 the same model and parameters give the same sequence of solutions. ``SolveParams.seed``
-permutes the order requests and vehicles are given to OR-Tools (seed 0 keeps the
+permutes the order requests are given to OR-Tools (seed 0 keeps the
 problem's order), which changes the search path. A *time* limit cuts the search at a
 wall-clock moment, so two runs on a loaded machine can stop at different solutions; pass
 ``solution_limit`` (as the property tests do) for a run that is fully reproducible.
@@ -127,7 +127,7 @@ class _Model:
         self.travel_s = np.where(mask, problem.duration_s[np.ix_(safe, safe)], 0).astype(np.int64)
         self.distance_m = np.where(mask, problem.distance_m[np.ix_(safe, safe)], 0).astype(np.int64)
         self.service_s = np.asarray([n.service_s for n in nodes], dtype=np.int64)
-        self.vehicles = self._make_vehicles(depot_node, seed)
+        self.vehicles = self._make_vehicles(depot_node)
 
     def pickup_node(self, request_idx: int) -> int:
         return self.first_request_node + 2 * request_idx
@@ -142,7 +142,7 @@ class _Model:
             return False
         return c.seats >= r.seats and c.wheelchair_places >= r.wheelchairs
 
-    def _make_vehicles(self, depot_node: dict[int, int], seed: int) -> list[_Vehicle]:
+    def _make_vehicles(self, depot_node: dict[int, int]) -> list[_Vehicle]:
         """A bounded number of copies per class: never more than it could usefully carry."""
         problem = self.problem
         classes = problem.vehicle_classes
@@ -152,10 +152,13 @@ class _Model:
         for r in self.requests:
             options = [ci for ci, c in enumerate(classes) if self.compatible(r, c)]
             if options:
-                best = min(options, key=lambda ci: (classes[ci].fixed_cost, ci))
+                best = min(options, key=lambda ci: (*_layout_rank(classes[ci]), ci))
                 cheapest[best] = cheapest.get(best, 0) + 1
         vehicles: list[_Vehicle] = []
-        for ci, c in enumerate(classes):
+        # Equal-cost layouts: the one with more wheelchair places first, so insertion
+        # heuristics (which keep the first vehicle of equal cost) leave room to add more.
+        for ci in sorted(range(len(classes)), key=lambda ci: (*_layout_rank(classes[ci]), ci)):
+            c = classes[ci]
             fits = [r for r in self.requests if self.compatible(r, c)]
             # A layout with wheelchair places, or an assistant, costs more or seats fewer:
             # a vehicle of it is only worth using for a request that needs it.
@@ -176,10 +179,11 @@ class _Model:
             start = 0 if c.start_loc is None else depot_node[c.start_loc]
             end = 0 if c.end_loc is None else depot_node[c.end_loc]
             vehicles += [_Vehicle(ci, start, end) for _ in range(copies)]
-        if seed:
-            order = np.random.default_rng(seed + 1).permutation(len(vehicles))
-            vehicles = [vehicles[i] for i in order]
         return vehicles
+
+
+def _layout_rank(c: VehicleClass) -> tuple[int, int, int]:
+    return (c.fixed_cost, -c.wheelchair_places, -c.seats)
 
 
 def _first_solution_strategy(name: str) -> int:
@@ -305,6 +309,13 @@ def solve(
     if any(r.travel_alone for r in model.requests):
         _add_load(routing, "alone", alone_demand, [alone_cap] * len(model.vehicles))
 
+    # Nodes no vehicle starts or ends at (the dummy when every route has a depot, the
+    # depot of a class with no vehicles) are optional and free to leave out.
+    terminals = {v.start_node for v in model.vehicles} | {v.end_node for v in model.vehicles}
+    for n in range(model.first_request_node):
+        if n not in terminals:
+            routing.AddDisjunction([index[n]], 0)
+
     # Requests: pairs, ride limits, allowed vehicles, drop penalties.
     penalty = _penalty(problem, model)
     vehicles_of_class: dict[int, list[int]] = {}
@@ -403,7 +414,8 @@ def solve(
         seq: list[int] = []
         idx = solution.Value(routing.NextVar(routing.Start(vi)))
         while not routing.IsEnd(idx):
-            seq.append(manager.IndexToNode(idx))
+            if manager.IndexToNode(idx) >= model.first_request_node:
+                seq.append(manager.IndexToNode(idx))
             idx = solution.Value(routing.NextVar(idx))
         if seq:
             cumuls = [solution.Min(time_dim.CumulVar(manager.NodeToIndex(n))) for n in seq]

@@ -186,3 +186,88 @@ def great_circle_matrix(
         is_approximate=True,
         snap_distance_m=np.zeros(len(ids)),
     )
+
+
+LINE_LAT = 51.5
+LINE_S_PER_KM = 120  # 30 km/h
+_KM_PER_DEG_LON = 111.32 * math.cos(math.radians(LINE_LAT))
+
+
+def scenario_on_line(
+    schools: dict[str, float],
+    pupils: list[tuple[str, str, float, dict[str, object]]],
+    *,
+    vehicle_types: tuple[VehicleType, ...],
+    policy: Policy | None = None,
+    incompatible: tuple[tuple[str, str], ...] = (),
+    depot_km: float | None = None,
+    am_start_s: int = 9 * 3600,
+) -> tuple[Scenario, TravelMatrix]:
+    """A hand-checkable scenario on a straight road: 1 km = 1000 m = 120 s.
+
+    Parameters
+    ----------
+    schools
+        school_id -> position (km); every school rings at ``am_start_s`` and ends 6 h later.
+    pupils
+        (pupil_id, school_id, position km, extra Pupil fields such as ``needs``).
+    vehicle_types, policy, incompatible
+        As in :class:`Scenario`.
+    depot_km
+        Where the depot is (adds ``depot`` to the matrix and the policy).
+    """
+    sch = tuple(
+        School(
+            school_id=sid,
+            name=sid,
+            lon=x / _KM_PER_DEG_LON,
+            lat=LINE_LAT,
+            kind=SchoolKind.SPECIAL,
+            am_start_s=am_start_s,
+            pm_end_s=am_start_s + 6 * 3600,
+        )
+        for sid, x in schools.items()
+    )
+    pup = tuple(
+        Pupil(
+            pupil_id=pid,
+            school_id=sid,
+            lon=x / _KM_PER_DEG_LON,
+            lat=LINE_LAT,
+            year_group=int(extra.pop("year_group", 8)),  # type: ignore[call-overload]
+            **extra,  # type: ignore[arg-type]
+        )
+        for pid, sid, x, extra in ((a, b, c, dict(d)) for a, b, c, d in pupils)
+    )
+    pol = policy or Policy()
+    if depot_km is not None:
+        from dataclasses import replace
+
+        pol = replace(pol, depot_lon=depot_km / _KM_PER_DEG_LON, depot_lat=LINE_LAT)
+    scenario = Scenario(
+        name="line",
+        schools=sch,
+        pupils=pup,
+        vehicle_types=vehicle_types,
+        policy=pol,
+        incompatible_pairs=tuple(IncompatiblePair(a, b) for a, b in incompatible),
+    )
+    ids = [school_location_id(s) for s in schools]
+    xs = list(schools.values())
+    ids += [pupil_location_id(p[0]) for p in pupils]
+    xs += [p[2] for p in pupils]
+    if depot_km is not None:
+        ids.append(DEPOT_LOCATION_ID)
+        xs.append(depot_km)
+    km = np.abs(np.subtract.outer(np.asarray(xs), np.asarray(xs)))
+    matrix = TravelMatrix(
+        location_ids=tuple(ids),
+        lons=np.asarray(xs) / _KM_PER_DEG_LON,
+        lats=np.full(len(xs), LINE_LAT),
+        duration_s=np.rint(km * LINE_S_PER_KM).astype(np.int64),
+        distance_m=np.rint(km * 1000).astype(np.int64),
+        model="straight road for tests (1 km = 120 s)",
+        is_approximate=True,
+        snap_distance_m=np.zeros(len(xs)),
+    )
+    return scenario, matrix
