@@ -1,0 +1,394 @@
+"""The web page in a real browser: each role signs in and sees what it should, nothing more.
+
+Debian's chromium (installed by ``scripts/install_browser.sh`` if absent) is driven by
+Playwright through ``executable_path``. The API runs on a local port with its own SQLite
+file; two plans of a small scenario are solved by the real worker: one drawn with
+straight segments (the scenario has no road network) and one whose GeoJSON the test's
+solve function draws along "roads" (bent legs), so both map styles are exercised.
+Screenshots go to ``out/browser/``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+SCREENSHOTS = REPO / "out" / "browser"
+PASSWORD = "a long test password, not a real one"
+JWT_SECRET = "browser-test-secret-" + "y" * 40
+
+# id, school, first name, last name, postcode, wheelchair
+PUPILS = (
+    ("P001", "S1", "Amira", "Khanworth", "RM3 1XY", False),
+    ("P002", "S1", "Benedikt", "Stokesley", "RM4 2XY", True),
+    ("P003", "S1", "<b>Zed</b>", "Quill", "RM5 3XY", False),  # markup must show as text
+    ("P004", "S2", "Devraj", "Patelmore", "RM6 4XY", False),
+    ("P005", "S2", "Ellowen", "Frostwick", "RM7 5XY", False),
+)
+USERS = (("officer", "officer", ()), ("finance", "finance", ()), ("school1", "school", ("S1",)))
+
+
+def _ensure_chromium() -> Path:
+    if not CHROMIUM.exists():
+        script = REPO / "scripts" / "install_browser.sh"
+        result = subprocess.run(["sh", str(script)], capture_output=True, text=True, check=False)
+        if result.returncode != 0 or not CHROMIUM.exists():
+            pytest.fail(
+                f"Debian chromium is needed at {CHROMIUM} and {script.name} could not install "
+                f"it: {result.stderr.strip()[-500:]}"
+            )
+    return CHROMIUM
+
+
+def _scenario() -> Any:
+    from routing.model import (
+        CurrentRoute,
+        Needs,
+        Pupil,
+        Scenario,
+        School,
+        SchoolKind,
+        VehicleRequirement,
+    )
+    from routing.synthetic import default_vehicle_types
+
+    schools = (
+        School("S1", "Oak School", 0.20, 51.56, SchoolKind.SPECIAL, 8 * 3600 + 45 * 60,
+               15 * 3600 + 15 * 60, postcode="RM1 1AA"),
+        School("S2", "Elm School", 0.24, 51.58, SchoolKind.RESOURCED, 9 * 3600,
+               15 * 3600 + 30 * 60, postcode="RM2 2BB"),
+    )  # fmt: skip
+    pupils = tuple(
+        Pupil(
+            pupil_id=pid,
+            school_id=school,
+            lon=0.19 + 0.012 * i,
+            lat=51.55 + 0.006 * i,
+            year_group=3 + i,
+            first_name=first,
+            last_name=last,
+            postcode=postcode,
+            needs=Needs(
+                wheelchair=wheelchair,
+                vehicle_requirement=(
+                    VehicleRequirement.WHEELCHAIR_ACCESSIBLE
+                    if wheelchair
+                    else VehicleRequirement.NONE
+                ),
+                boarding_s=180 if wheelchair else 60,
+            ),
+        )
+        for i, (pid, school, first, last, postcode, wheelchair) in enumerate(PUPILS)
+    )
+    # Today: every pupil alone in a taxi (the wheelchair user in a WAV), as often seen.
+    current = tuple(
+        CurrentRoute(f"C{pid}", "wav" if wheelchair else "taxi", False, (pid,))
+        for pid, _, _, _, _, wheelchair in PUPILS
+    )
+    return Scenario(
+        "browser-test", schools, pupils, default_vehicle_types(), current_routes=current
+    )
+
+
+def _bent_legs(stops: Sequence[tuple[float, float]]) -> list[list[tuple[float, float]]]:
+    """Stand-in for a road graph: each leg turns a corner, as roads do."""
+    return [[a, (b[0], a[1]), b] for a, b in itertools.pairwise(stops)]
+
+
+def _road_solve(*args: Any, **kwargs: Any) -> Any:
+    """The worker's real solve, with route GeoJSON drawn along the stand-in roads."""
+    from api.worker import pipeline_solve
+    from routing.reports import routes_geojson
+
+    outcome = pipeline_solve(*args, **kwargs)
+    return replace(outcome, geojson=routes_geojson(outcome.plan, path_coords=_bent_legs))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Site:
+    url: str
+    scenario_id: int
+    straight_plan_id: int
+    road_plan_id: int
+
+
+def _token(client: httpx.Client, username: str) -> dict[str, str]:
+    response = client.post("/api/v1/token", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def _solve(client: httpx.Client, headers: dict[str, str], worker: Any, scenario_id: int) -> int:
+    response = client.post(
+        f"/api/v1/scenarios/{scenario_id}/plans",
+        json={"run": "both", "time_limit_s": 1},
+        headers=headers,
+    )
+    assert response.status_code == 202, response.text
+    job_id = response.json()["job_id"]
+    assert worker.run_once()
+    job = client.get(f"/api/v1/jobs/{job_id}", headers=headers).json()
+    assert job["state"] == "succeeded", job
+    return int(job["plan_id"])
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The API on a free local port with users, the scenario and two solved plans."""
+    import uvicorn
+
+    from api.config import Settings
+    from api.main import create_app
+    from api.users import add_user
+    from api.worker import Worker
+    from routing.dataset import write_scenario
+
+    state = tmp_path_factory.mktemp("web")
+    settings = Settings(
+        database_url=f"sqlite:///{state / 'schoolrun.db'}",
+        state_dir=state,
+        jwt_secret=JWT_SECRET,
+        solve_num_workers=1,
+        max_time_limit_s=5.0,
+        in_process_worker=False,
+    )
+    app = create_app(settings)
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the API did not start"
+        time.sleep(0.05)
+    try:
+        factory = app.state.session_factory
+        for username, role, schools in USERS:
+            add_user(username, role, password=PASSWORD, school_ids=schools, session_factory=factory)
+        folder = state / "scenario"
+        write_scenario(_scenario(), folder)
+        files = [
+            ("files", (p.name, p.read_bytes(), "text/csv"))
+            for p in sorted(folder.iterdir())
+            if p.is_file()
+        ]
+        url = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=url, timeout=60) as client:
+            officer = _token(client, "officer")
+            response = client.post(
+                "/api/v1/scenarios", data={"name": "browser-test"}, files=files, headers=officer
+            )
+            assert response.status_code == 201, response.text
+            scenario_id = int(response.json()["id"])
+            straight = _solve(client, officer, Worker(settings, factory), scenario_id)
+            road = _solve(
+                client, officer, Worker(settings, factory, solve=_road_solve), scenario_id
+            )
+        yield Site(url, scenario_id, straight, road)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    executable = _ensure_chromium()
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(executable), args=CHROMIUM_FLAGS, headless=True
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, site: Site) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1400, "height": 950})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    external: list[str] = []
+    page.on(
+        "request",
+        lambda req: external.append(req.url) if not req.url.startswith(site.url) else None,
+    )
+    page.goto(site.url + "/")
+    yield page
+    context.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"
+    assert external == [], f"The page fetched from outside the server: {external}"
+
+
+def _sign_in(page: Any, username: str) -> None:
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("#sign-in-button")
+    page.wait_for_selector("#who:not([hidden])")
+
+
+def _shot(page: Any, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def _forbidden_names() -> list[str]:
+    """Last names and postcodes: no role's page shows these (officers see pupil ids)."""
+    return [p[3] for p in PUPILS] + [p[4] for p in PUPILS]
+
+
+def test_sign_in_with_a_wrong_password_says_so(page: Any) -> None:
+    page.fill("#username", "officer")
+    page.fill("#password", "wrong")
+    page.click("#sign-in-button")
+    expect(page.locator("#sign-in-error")).to_contain_text("wrong password")
+    assert page.is_hidden("#officer")
+
+
+def test_officer_sees_routes_on_the_map_and_a_routes_stops(page: Any, site: Site) -> None:
+    _sign_in(page, "officer")
+    page.wait_for_selector("path.route-line")
+    assert page.is_visible("#map")
+    assert page.is_hidden("#finance") and page.is_hidden("#school")
+    # The newest plan was drawn along the (stand-in) roads: solid lines.
+    assert page.input_value("#officer-plan") == str(site.road_plan_id)
+    road = page.locator("path.route-road")
+    assert road.count() > 0
+    assert road.first.get_attribute("stroke-dasharray") in (None, "none")
+    assert page.locator("path.route-straight").count() == 0
+    _shot(page, "officer-road")
+
+    # The straight-line plan: dashed, and the page says what dashed means.
+    page.select_option("#officer-plan", str(site.straight_plan_id))
+    page.wait_for_selector("path.route-straight")
+    straight = page.locator("path.route-straight")
+    assert straight.first.get_attribute("stroke-dasharray") == "8 6"
+    assert "straight segments" in page.text_content("#travel-model")
+    am_count = straight.count()
+
+    # Filter by school: only routes carrying Elm School (S2) pupils remain.
+    page.select_option("#officer-school", "S2")
+    shown = page.locator("path.route-line").count()
+    assert 0 < shown <= am_count
+    assert page.text_content("#route-count") == f"{shown} route{'s' if shown != 1 else ''} shown"
+    page.select_option("#officer-school", "")
+    page.select_option("#officer-run", "")
+    assert page.locator("path.route-line").count() > am_count  # AM and PM together
+
+    # Click a route: its stops with times.
+    page.select_option("#officer-run", "AM")
+    page.locator("path.route-line").first.dispatch_event("click")
+    page.wait_for_selector("#stop-table")
+    times = page.locator("#stop-table tbody tr td:nth-child(2)").all_text_contents()
+    assert times and all(re.fullmatch(r"\d\d:\d\d", t) for t in times)
+    assert times == sorted(times)
+    kinds = page.locator("#stop-table tbody tr td:nth-child(3)").all_text_contents()
+    assert kinds[0] == "pick up" and kinds[-1] == "drop off"
+    assert "Oak School" in page.text_content("#stop-table") or "Elm School" in page.text_content(
+        "#stop-table"
+    )
+    body = page.text_content("body")
+    for forbidden in _forbidden_names():
+        assert forbidden not in body, forbidden
+    _shot(page, "officer")
+
+
+def test_finance_sees_the_comparison_and_chart_and_no_pupils(page: Any) -> None:
+    _sign_in(page, "finance")
+    page.wait_for_selector("#comparison-table tbody tr")
+    assert page.is_visible("#finance")
+    assert page.is_hidden("#officer") and page.is_hidden("#school") and page.is_hidden("#map")
+    labels = page.locator("#comparison-table tbody th").all_text_contents()
+    for label in (
+        "Annual cost",
+        "Cost per pupil-day",
+        "Vehicles",
+        "Passenger assistants",
+        "Mean ride",
+        "Longest ride",
+        "Rides over 45 min",
+        "Rides over 75 min",
+    ):
+        assert label in labels, label  # fmt: skip
+    cells = page.locator("#comparison-table tbody tr").first.locator("td").all_text_contents()
+    assert all(re.fullmatch(r"[+−]?£[\d,]+", cell) for cell in cells), cells
+    rides = page.locator("#comparison-table tbody tr:has(th:text-is('Mean ride')) td")
+    assert all(re.fullmatch(r"[+−]?\d+\.\d min", t) for t in rides.all_text_contents())
+    assert re.search(r"(saves|costs) £[\d,]+ a year", page.text_content("#finance-headline"))
+    assert page.locator("#cost-chart circle.point").count() == 2  # today and the plan
+    assert page.locator("#vehicle-table tbody tr").count() > 0
+    body = page.text_content("body")
+    for forbidden in [*_forbidden_names(), "Amira", "Devraj", "P001", "P004"]:
+        assert forbidden not in body, forbidden
+    _shot(page, "finance")
+
+
+def test_school_sees_only_its_own_pickup_list(page: Any) -> None:
+    _sign_in(page, "school1")
+    page.wait_for_selector("#pickup-table tbody tr")
+    assert page.is_visible("#school")
+    assert page.is_hidden("#officer") and page.is_hidden("#finance") and page.is_hidden("#map")
+    assert page.locator("#school-select option").all_text_contents() == ["S1"]
+    rows = page.locator("#pickup-table tbody tr")
+    names = sorted(rows.locator("td:first-child").all_text_contents())
+    assert names == sorted(["Amira K.", "Benedikt S.", "<b>Zed</b> Q."])
+    assert page.locator("#pickup-table tbody b").count() == 0  # shown as text, not markup
+    first = rows.first.locator("td").all_text_contents()
+    assert re.fullmatch(r"\d\d:\d\d", first[1]) and re.fullmatch(r"\d\d:\d\d", first[2])
+    assert first[4] in ("yes", "no")
+    page.select_option("#school-run", "PM")
+    expect(page.locator("#pickup-head")).to_have_text("Leaves school")
+    assert page.locator("#pickup-table tbody tr").count() == 3
+    body = page.text_content("body")
+    for forbidden in [*_forbidden_names(), "Devraj", "Ellowen", "P001", "£", "wheelchair"]:
+        assert forbidden not in body, forbidden
+    _shot(page, "school")
+
+
+def test_sign_out_clears_the_page(page: Any) -> None:
+    _sign_in(page, "school1")
+    page.wait_for_selector("#pickup-table tbody tr")
+    page.click("#sign-out")
+    assert page.is_visible("#sign-in")
+    assert page.locator("#pickup-table tbody tr").count() == 0
+    assert page.evaluate("sessionStorage.getItem('schoolrun.token')") is None
+
+
+def test_chromium_is_debians(browser: Any) -> None:
+    assert shutil.which("chromium") == str(CHROMIUM)
+    assert re.match(r"\d+\.", browser.version)
