@@ -259,7 +259,18 @@ def load_road_graph(
 
 
 def load_walk_graph(path: Path) -> nx.MultiDiGraph:
-    """Load a footpath graph (``load_road_graph(path, network_type="walk")``)."""
+    """Load a footpath graph: ``load_road_graph(path, network_type="walk")``.
+
+    Parameters
+    ----------
+    path
+        GraphML, OSM XML or PBF file.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Shared, read-only walk graph with ``length`` (m) on every edge.
+    """
     return load_road_graph(path, network_type="walk")
 
 
@@ -798,7 +809,18 @@ def _straight_m(lons_a: Any, lats_a: Any, lons_b: Any, lats_b: Any) -> npt.NDArr
 
 
 def great_circle_m(lon_a: float, lat_a: float, lon_b: float, lat_b: float) -> float:
-    """Great-circle (haversine) distance between two points in metres."""
+    """Great-circle (haversine) distance between two points.
+
+    Parameters
+    ----------
+    lon_a, lat_a, lon_b, lat_b
+        The two points, degrees.
+
+    Returns
+    -------
+    float
+        Metres on a sphere of the Earth's mean radius.
+    """
     return float(_straight_m(lon_a, lat_a, lon_b, lat_b))
 
 
@@ -894,7 +916,19 @@ def approximate_duration_s(road_distance_m: Any, peak_travel_factor: float = 1.0
     """Drive time of an estimated road distance under :data:`APPROX_SPEED_BANDS`.
 
     Each band of the distance is driven at its band's speed in turn, so time rises with
-    distance; the result is multiplied by ``peak_travel_factor``. Works on arrays.
+    distance; the result is multiplied by ``peak_travel_factor``.
+
+    Parameters
+    ----------
+    road_distance_m
+        Estimated road distance(s), metres (a number or an array).
+    peak_travel_factor
+        Multiplies the time.
+
+    Returns
+    -------
+    numpy.ndarray
+        Seconds (float), the shape of ``road_distance_m``.
     """
     remaining = np.asarray(road_distance_m, dtype=np.float64)
     total_s = np.zeros_like(remaining)
@@ -907,7 +941,18 @@ def approximate_duration_s(road_distance_m: Any, peak_travel_factor: float = 1.0
 
 
 def approximate_model_words(policy: Policy) -> str:
-    """The sentence that labels an approximate matrix."""
+    """The sentence that labels an approximate matrix.
+
+    Parameters
+    ----------
+    policy
+        Gives the circuity and peak factors quoted.
+
+    Returns
+    -------
+    str
+        Starts "APPROXIMATE travel times:", so no reader mistakes it for road times.
+    """
     bands = ", ".join(
         (
             f"{speed:g} km/h beyond {lower / 1000:g} km"
@@ -957,7 +1002,15 @@ def approximate_matrix(
 def scenario_locations(scenario: Scenario) -> tuple[tuple[str, ...], Any, Any]:
     """Location ids and points of a scenario: pupils, then schools, then the depot.
 
-    The depot is included when ``policy.route_start`` is ``depot``.
+    Parameters
+    ----------
+    scenario
+        The scenario. The depot is included when ``policy.route_start`` is ``depot``.
+
+    Returns
+    -------
+    tuple of (location_ids, lons, lats)
+        Ids ``pupil:<id>``, ``school:<id>``, ``depot``; float arrays of degrees.
     """
     ids = [pupil_location_id(p.pupil_id) for p in scenario.pupils]
     lons = [p.lon for p in scenario.pupils]
@@ -978,7 +1031,20 @@ def scenario_locations(scenario: Scenario) -> tuple[tuple[str, ...], Any, Any]:
 
 
 def resolve_graph_path(graph_file: str, scenario_dir: Path | None) -> Path:
-    """A scenario's graph path: relative paths are relative to its folder (or the cwd)."""
+    """A scenario's graph file.
+
+    Parameters
+    ----------
+    graph_file
+        ``scenario.network.drive_graph`` or ``walk_graph``.
+    scenario_dir
+        The scenario folder; a relative path is resolved against it (or the working
+        directory when None).
+
+    Returns
+    -------
+    Path
+    """
     path = Path(graph_file)
     if not path.is_absolute() and scenario_dir is not None:
         path = scenario_dir / path
@@ -986,7 +1052,13 @@ def resolve_graph_path(graph_file: str, scenario_dir: Path | None) -> Path:
 
 
 def default_cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/schoolrun/matrices`` (``~/.cache/schoolrun/matrices``)."""
+    """Where matrices are cached by default.
+
+    Returns
+    -------
+    Path
+        ``$XDG_CACHE_HOME/schoolrun/matrices``, else ``~/.cache/schoolrun/matrices``.
+    """
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "schoolrun" / "matrices"
 
@@ -1061,7 +1133,19 @@ def cached_network_matrix(
     """:func:`network_matrix` on a graph file, cached on disk.
 
     The cache file (npz) is keyed by the SHA-256 of the graph file's bytes, the points,
-    the peak factor, ``max_snap_m`` and :data:`MATRIX_CACHE_VERSION`.
+    the peak factor, ``max_snap_m`` and :data:`MATRIX_CACHE_VERSION`; it is written
+    atomically, so parallel processes never read half a file.
+
+    Parameters
+    ----------
+    graph_path
+        A drive graph file (see :func:`load_road_graph`).
+    lons, lats
+        Points, degrees.
+    peak_travel_factor, max_snap_m
+        See :func:`network_matrix`.
+    cache_dir
+        Cache folder (default :func:`default_cache_dir`).
 
     Returns
     -------
@@ -1524,9 +1608,19 @@ def _overpass_address() -> tuple[str, int]:
 
 
 def check_internet(address: tuple[str, int] | None = None, *, timeout_s: float = 5.0) -> None:
-    """Raise NetworkUnavailableError unless a TCP connection to ``address`` opens quickly.
+    """Check that a TCP connection to ``address`` opens quickly.
 
-    ``address`` defaults to osmnx's Overpass server.
+    Parameters
+    ----------
+    address
+        (host, port); defaults to osmnx's Overpass server.
+    timeout_s
+        Give up after this many seconds.
+
+    Raises
+    ------
+    NetworkUnavailableError
+        If the connection cannot be opened (no internet, DNS failure, refused, timeout).
     """
     host, port = address if address is not None else _overpass_address()
     try:
