@@ -117,6 +117,7 @@ class _Progress:
         self._lock = threading.Lock()
         self.value: dict[str, Any] | None = None
         self.best_cost_pence: int | None = None
+        self._run_costs: dict[str, int] = {}
 
     def update(self, progress: dict[str, Any], best_cost_pence: int | None = None) -> None:
         with self._lock:
@@ -125,6 +126,12 @@ class _Progress:
                 self.best_cost_pence = best_cost_pence
 
     def on_solve(self, p: SolveProgress) -> None:
+        # Best cost so far = finished runs + the best of the run in hand.
+        best = None
+        if p.best_cost_pence is not None:
+            with self._lock:
+                self._run_costs[p.run.value] = p.best_cost_pence
+                best = sum(self._run_costs.values())
         self.update(
             {
                 "phase": "solving",
@@ -134,7 +141,7 @@ class _Progress:
                 "elapsed_s": round(p.elapsed_s, 2),
                 "message": p.message,
             },
-            p.best_cost_pence,
+            best,
         )
 
     def snapshot(self) -> tuple[dict[str, Any] | None, int | None]:

@@ -86,7 +86,13 @@ def submit_plan(
         raise not_found("scenario", scenario_id)
     if idempotency_key is not None:
         earlier = jobs.find_by_idempotency_key(session, user.user_id, idempotency_key)
-        if earlier is not None and earlier.scenario_id == scenario_id:
+        if earlier is not None:
+            # A retry answers with the first job, whatever it has become since (even
+            # past the limits below); the same key for another request is an error.
+            fingerprint = jobs.params_fingerprint(scenario_id, body.model_dump())
+            if earlier.params.get("_fingerprint") != fingerprint:
+                msg = "This Idempotency-Key was already used for a different request."
+                raise ApiError(422, "idempotency_key_reused", msg)
             response.headers["Location"] = f"/api/v1/jobs/{earlier.id}"
             return JobResponse.from_row(earlier, jobs.plan_id_of(session, earlier.id))
     if body.time_limit_s > settings.max_time_limit_s:
