@@ -259,7 +259,7 @@ def test_load_road_graph_sets_uk_speeds_limits_lower_but_never_raise(tmp_path: P
     graph.edges[edges[1]]["maxspeed"] = "60 mph"  # national limit on a residential street
     graph.edges[edges[2]]["highway"] = "living_street"
     path = _save_graphml_gz(graph, tmp_path / "g.graphml.gz")
-    loaded = load_road_graph(path)
+    loaded = load_road_graph(path, cache_dir=tmp_path)
     speeds = {k: loaded.edges[k]["speed_kph"] for k in edges[:4]}
     assert speeds[edges[0]] == pytest.approx(32.187, abs=0.01)  # the limit lowers it
     assert speeds[edges[1]] == pytest.approx(30.0)  # a limit never raises the class speed
@@ -269,11 +269,30 @@ def test_load_road_graph_sets_uk_speeds_limits_lower_but_never_raise(tmp_path: P
 
 def test_load_road_graph_scales_travel_time_by_peak_factor(tmp_path: Path) -> None:
     path = _save_graphml_gz(_grid_graph(2), tmp_path / "g.graphml.gz")
-    base = load_road_graph(path)
-    peak = load_road_graph(path, peak_travel_factor=1.4)
+    base = load_road_graph(path, cache_dir=tmp_path)
+    peak = load_road_graph(path, peak_travel_factor=1.4, cache_dir=tmp_path)
     edge = next(iter(base.edges(keys=True)))
     assert peak.edges[edge]["travel_time"] == pytest.approx(1.4 * base.edges[edge]["travel_time"])
-    assert load_road_graph(path) is base  # loaded once per process, the copy is separate
+    assert (
+        load_road_graph(path, cache_dir=tmp_path) is base
+    )  # loaded once per process, the copy is separate
+
+
+def test_prepared_graph_is_pickled_so_a_new_process_skips_parsing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _save_graphml_gz(_grid_graph(), tmp_path / "g.graphml.gz")
+    first = load_road_graph(path, cache_dir=tmp_path / "graphs")
+    assert len(list((tmp_path / "graphs").glob("drive-graph-*.pickle"))) == 1
+    network._load_graph_cached.cache_clear()  # as if in a new process
+
+    def no_parse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("GraphML must not be parsed on a cache hit")
+
+    monkeypatch.setattr(ox, "load_graphml", no_parse)
+    again = load_road_graph(path, cache_dir=tmp_path / "graphs")
+    assert again is not first
+    assert nx.utils.edges_equal(again.edges(data="travel_time"), first.edges(data="travel_time"))
 
 
 _OSM_XML = """<?xml version='1.0' encoding='UTF-8'?>
@@ -317,7 +336,7 @@ def test_load_road_graph_reads_osm_xml_and_pbf_with_the_network_filter(
         for obj in osmium.FileProcessor(str(xml)):
             writer.add(obj)
         writer.close()
-    graph = load_road_graph(path, network_type=network_type)
+    graph = load_road_graph(path, network_type=network_type, cache_dir=tmp_path / "graphs")
     highways = {str(d.get("highway")) for _, _, d in graph.edges(data=True)}
     assert ("footway" in highways) is footway_kept
     assert all(d["travel_time"] > 0 for _, _, d in graph.edges(data=True))
@@ -338,7 +357,7 @@ def test_load_road_graph_fails_with_network_unavailable(
     if content is not None:
         path.write_bytes(content)
     with pytest.raises(NetworkUnavailableError, match=match):
-        load_road_graph(path)
+        load_road_graph(path, cache_dir=tmp_path)
 
 
 # --------------------------------------------------------------------------- scenario matrix
@@ -553,7 +572,10 @@ def test_fetch_network_saves_drive_and_walk_graphs_that_load_back(
     assert (drive.name, walk.name) == ("drive.graphml.gz", "walk.graphml.gz")
     assert [kind for kind, _ in requested] == ["drive", "walk"]
     assert requested[0][1] == pytest.approx(LON0 - 1000 / 111_320, abs=1e-3)  # 1 km buffer
-    assert load_road_graph(drive).number_of_edges() == _grid_graph().number_of_edges()
+    assert (
+        load_road_graph(drive, cache_dir=tmp_path).number_of_edges()
+        == _grid_graph().number_of_edges()
+    )
 
 
 # --------------------------------------------------------------------------- real roads
