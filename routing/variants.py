@@ -892,8 +892,10 @@ def write_variant_csv(table: VariantTable, path: Path) -> Path:
 def write_variant_chart(table: VariantTable, path: Path) -> Path:
     """Write a PNG chart of annual cost against mean ride time, one labelled point each.
 
-    The worst ride is drawn as a faint marker on the same row so the spread shows. Uses
-    matplotlib's Agg canvas directly (no pyplot, no global backend change).
+    The worst ride is drawn as a bar on the same row so the spread shows. A variant whose
+    cost includes estimated solo journeys for unassigned pupils is drawn hollow and
+    starred, with a footnote. Labels of points close together are stacked, not overlaid.
+    Uses matplotlib's Agg canvas directly (no pyplot, no global backend change).
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -903,33 +905,58 @@ def write_variant_chart(table: VariantTable, path: Path) -> Path:
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
     ok = [r for r in table.rows if not r.error]
-    for r in ok:
-        cost_k = r.annual_cost_pence / 100 / 1000
+    costs_k = [r.annual_cost_pence / 100_000 for r in ok]
+    rides = [r.mean_ride_min for r in ok] + [r.max_ride_min for r in ok]
+    x_span = max(rides, default=1.0) - min(rides, default=0.0) or 1.0
+    y_span = max(costs_k, default=1.0) - min(costs_k, default=0.0) or 1.0
+    placed: list[tuple[float, float]] = []
+    for r, cost_k in zip(ok, costs_k, strict=True):
         colour = (
             "#888888"
             if r.name == CURRENT_NAME
             else ("#1f4e79" if r.name == BASELINE_NAME else "#c0504d")
         )
+        estimated = r.num_unassigned > 0
         ax.plot([r.mean_ride_min, r.max_ride_min], [cost_k, cost_k], color=colour, alpha=0.25)
         ax.scatter([r.max_ride_min], [cost_k], marker="|", s=120, color=colour, alpha=0.5)
-        ax.scatter([r.mean_ride_min], [cost_k], s=60, color=colour, zorder=3)
+        ax.scatter(
+            [r.mean_ride_min],
+            [cost_k],
+            s=60,
+            zorder=3,
+            facecolors="white" if estimated else colour,
+            edgecolors=colour,
+            linewidths=1.5,
+        )
+        near = sum(
+            1
+            for x, y in placed
+            if abs(x - r.mean_ride_min) < 0.08 * x_span and abs(y - cost_k) < 0.05 * y_span
+        )
+        placed.append((r.mean_ride_min, cost_k))
         ax.annotate(
-            r.name,
+            r.name + ("*" if estimated else ""),
             (r.mean_ride_min, cost_k),
             textcoords="offset points",
-            xytext=(6, 6),
+            xytext=(6, 6 + 11 * near),
             fontsize=9,
         )
+    ax.margins(x=0.06, y=0.18)  # room for stacked labels inside the axes
     ax.set_xlabel("Ride time, minutes (dot: mean; bar: longest)")
     ax.set_ylabel("Annual cost, £ thousand")
     ax.set_title(f"{table.scenario_name}: cost against ride time by variant", fontsize=11)
     ax.grid(True, alpha=0.3)
+    lines = [f"Travel times: {table.travel_model}"]
+    if any(r.num_unassigned for r in ok):
+        lines.append(
+            "* hollow: some pupils unassigned, priced as estimated solo journeys "
+            "(a longer time limit may place them)"
+        )
     failed = [r.name for r in table.rows if r.error]
-    note = f"Travel times: {table.travel_model}"
     if failed:
-        note += f"\nNot planned: {', '.join(failed)}"
-    fig.text(0.01, 0.01, note, fontsize=7, color="#444444", wrap=True)
-    fig.subplots_adjust(bottom=0.18)
+        lines.append(f"Not planned: {', '.join(failed)}")
+    fig.text(0.01, 0.01, "\n".join(lines), fontsize=7, color="#444444", wrap=True)
+    fig.subplots_adjust(bottom=0.2)
     fig.savefig(path, format="png")
     return path
 
