@@ -122,6 +122,8 @@ def _best_insertion(
     qr = q[r]
     nc = 0
     tried_empty = False
+    zlate = np.empty(routes.shape[1] + 2, np.int64)
+    cum = np.empty(routes.shape[1] + 2, np.int64)
     for k in range(K):
         m = rlen[k]
         if m == 0:
@@ -129,11 +131,21 @@ def _best_insertion(
                 continue
             tried_empty = True
         seq = routes[k]
-        # loads after each position
+        # loads after each position; latest service starts (windows only, a necessary
+        # bound); cum[x] = earliest gap from the start of seq[0] to the start of seq[x]
         acc = 0
         for x in range(m):
             acc += q[seq[x]]
             loads[x] = acc
+        zlate[m] = lt[endn]
+        for x in range(m - 1, -1, -1):
+            nx = endn if x == m - 1 else seq[x + 1]
+            z = zlate[x + 1] - T[seq[x], nx] - svc[seq[x]]
+            zlate[x] = z if z < lt[seq[x]] else lt[seq[x]]
+        if m > 0:
+            cum[0] = 0
+            for x in range(1, m):
+                cum[x] = cum[x - 1] + svc[seq[x - 1]] + T[seq[x - 1], seq[x]]
         for i in range(m + 1):
             prev = 0 if i == 0 else seq[i - 1]
             nxt = endn if i == m else seq[i]
@@ -147,25 +159,38 @@ def _best_insertion(
             if ap > lt[p]:
                 continue
             base_i = D[prev, p] + D[p, nxt] - D[prev, nxt]
+            # can anything follow p at position i (j > i)?
+            later_ok = i < m and ap + svc[p] + T[p, nxt] <= zlate[i]
             runmax = before
             for j in range(i, m + 1):
                 if j > i:
+                    if not later_ok:
+                        break
                     lj = loads[j - 1]
                     if lj > runmax:
                         runmax = lj
                     if runmax + qr > cap:
                         break
-                if j == i:
-                    delta = D[prev, p] + D[p, d] + D[d, nxt] - D[prev, nxt]
-                    ad = ap + svc[p] + T[p, d]
-                    if ad > lt[d] or ad - ap - svc[p] > ride[r]:
-                        continue
-                else:
                     pj = seq[j - 1]
+                    # ride lower bound along the route (non-decreasing in j)
+                    path = T[p, nxt] + cum[j - 1] - cum[i] + svc[pj] + T[pj, d]
+                    if path > ride[r]:
+                        break
                     nj = endn if j == m else seq[j]
                     delta = base_i + D[pj, d] + D[d, nj] - D[pj, nj]
                     ad = rtimes[k, j - 1] + svc[pj] + T[pj, d]
-                    if ad > lt[d]:
+                    if ad < e[d]:
+                        ad = e[d]
+                    if ad > lt[d] or ad + svc[d] + T[d, nj] > zlate[j]:
+                        continue
+                else:
+                    delta = D[prev, p] + D[p, d] + D[d, nxt] - D[prev, nxt]
+                    ad = ap + svc[p] + T[p, d]
+                    if ad < e[d]:
+                        ad = e[d]
+                    if ad > lt[d] or T[p, d] > ride[r]:
+                        continue
+                    if ad + svc[d] + T[d, nxt] > zlate[i]:
                         continue
                 if m == 0:
                     delta += fixed
