@@ -310,11 +310,13 @@ def solve(
         _add_load(routing, "alone", alone_demand, [alone_cap] * len(model.vehicles))
 
     # Nodes no vehicle starts or ends at (the dummy when every route has a depot, the
-    # depot of a class with no vehicles) are optional and free to leave out.
+    # depot of a class with no vehicles) are left out: never visited (the dummy's zero
+    # travel times would otherwise let a route jump anywhere for free).
     terminals = {v.start_node for v in model.vehicles} | {v.end_node for v in model.vehicles}
     for n in range(model.first_request_node):
         if n not in terminals:
             routing.AddDisjunction([index[n]], 0)
+            routing.ActiveVar(index[n]).SetValue(0)
 
     # Requests: pairs, ride limits, allowed vehicles, drop penalties.
     penalty = _penalty(problem, model)
