@@ -447,8 +447,22 @@ def _without_pupils(scenario: Scenario, leaving: set[str]) -> Scenario:
     )
 
 
+def _price_list_path(variant: Variant, o: Override, base_dir: Path | None) -> Path:
+    path = Path(o.target)
+    if base_dir is None:
+        return path if path.is_absolute() else Path.cwd() / path
+    resolved = (base_dir / path).resolve()
+    if not resolved.is_relative_to(base_dir.resolve()):
+        raise _fail(variant.name, o.token, f"price list '{o.target}' is outside {base_dir}")
+    return resolved
+
+
 def apply_variant(
-    scenario: Scenario, variant: Variant, *, base_dir: Path | None = None
+    scenario: Scenario,
+    variant: Variant,
+    *,
+    base_dir: Path | None = None,
+    allow_price_files: bool = True,
 ) -> Scenario:
     """The scenario as the variant would have it (a new, re-validated Scenario).
 
@@ -464,7 +478,10 @@ def apply_variant(
         The parsed variant.
     base_dir
         Folder against which a relative ``vehicle_prices`` path is read (default: the
-        current directory).
+        current directory). When given, the price list must lie inside it.
+    allow_price_files
+        False refuses ``vehicle_prices:PATH`` (a service must not read server files
+        named by a caller; it offers ``vehicle:NAME:...`` overrides instead).
 
     Returns
     -------
@@ -493,9 +510,14 @@ def apply_variant(
         elif o.kind is OverrideKind.VEHICLE:
             result = _apply_vehicle(variant, o, result)
         elif o.kind is OverrideKind.PRICE_LIST:
-            path = Path(o.target)
-            if not path.is_absolute():
-                path = (base_dir or Path.cwd()) / path
+            if not allow_price_files:
+                raise _fail(
+                    variant.name,
+                    o.token,
+                    "price list files are not accepted here",
+                    "use vehicle:NAME:day_rate_gbp=... and vehicle:NAME:cost_per_mile_gbp=...",
+                )
+            path = _price_list_path(variant, o, base_dir)
             try:
                 prices = read_price_list(path, result.vehicle_types)
             except InvalidScenarioError as err:
@@ -744,6 +766,7 @@ def compare_variants(
     *,
     base_dir: Path | None = None,
     include_current: bool = True,
+    allow_price_files: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> VariantTable:
     """Plan the baseline and each variant, and report them side by side.
@@ -765,6 +788,9 @@ def compare_variants(
     include_current
         Add today's arrangement (:func:`routing.baseline.current_plan`) as a row named
         ``current``, when the scenario has current routes.
+    allow_price_files
+        Accept ``vehicle_prices:PATH`` (see :func:`apply_variant`); a service passes
+        False.
     progress
         Called with a line of text as each variant starts.
 
@@ -782,7 +808,10 @@ def compare_variants(
         any planning starts).
     """
     parsed = parse_variants([v if isinstance(v, str) else v.text for v in variants])
-    changed = [(v, apply_variant(scenario, v, base_dir=base_dir)) for v in parsed]
+    changed = [
+        (v, apply_variant(scenario, v, base_dir=base_dir, allow_price_files=allow_price_files))
+        for v in parsed
+    ]
     started = time.perf_counter()
     matrix = matrix_builder(scenario)
     logger.info("variants: matrix for %s in %.1f s", scenario.name, time.perf_counter() - started)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -258,6 +259,26 @@ def test_price_list_errors_name_file_row_and_value(
     with pytest.raises(InvalidScenarioError, match=match) as info:
         apply_variant(_scenario(), parse_variant("p=vehicle_prices:prices.csv"), base_dir=tmp_path)
     assert "Variant 'p'" in str(info.value)
+
+
+def test_price_list_outside_base_dir_is_refused(tmp_path: Path) -> None:
+    inside = tmp_path / "scenario"
+    inside.mkdir()
+    (tmp_path / "prices.csv").write_text("name,day_rate_gbp\ntaxi,1\n", encoding="utf-8")
+    with pytest.raises(
+        InvalidScenarioError, match=re.escape("price list '../prices.csv' is outside")
+    ):
+        apply_variant(_scenario(), parse_variant("p=vehicle_prices:../prices.csv"), base_dir=inside)
+
+
+def test_price_list_files_can_be_refused_for_a_service(tmp_path: Path) -> None:
+    with pytest.raises(InvalidScenarioError, match="price list files are not accepted here"):
+        apply_variant(
+            _scenario(),
+            parse_variant("p=vehicle_prices:prices.csv"),
+            base_dir=tmp_path,
+            allow_price_files=False,
+        )
 
 
 def test_missing_price_list_is_named(tmp_path: Path) -> None:
