@@ -42,8 +42,8 @@ Synthetic or assumed (no open source gives them):
 - Vehicle types and prices: in line with published council contract rates (taxi about
   £90-110 a day, passenger assistant £55 a day); see ``VEHICLE_TYPES``.
 - Current arrangement: built the way a planning team without an optimiser works. Per
-  school (never mixed-school): pupils who must travel alone or have a short limit get a
-  solo vehicle, and so does a share of the others (historic single-occupancy taxis, in
+  school (never mixed-school): pupils who must travel alone or have a limit under 30
+  minutes get a solo vehicle, and so does a share of the others (historic single-occupancy taxis, in
   ``SOLO_SHARE_BY_KIND``); the rest are grouped by postcode district (outward code) in
   small groups (up to ``MAX_GROUP_BY_KIND``), keeping siblings together and incompatible
   pupils apart, with a passenger assistant when any pupil needs one, in the cheapest
@@ -191,22 +191,22 @@ PLANNER_KPH = {"havering": 24.0, "rutland": 40.0}  # planner's feel for ride tim
 
 # Council-like contract prices (day rate covers the AM and PM runs).
 VEHICLE_TYPES = (
-    VehicleType("taxi", VehicleCategory.TAXI, 4, 0, 0, None, 7200, 180, 180 * 60),
-    VehicleType("mpv", VehicleCategory.MPV, 6, 0, 0, None, 8200, 190, 180 * 60),
-    VehicleType("wav", VehicleCategory.WAV, 5, 1, 2, None, 9500, 200, 180 * 60),
+    VehicleType("taxi", VehicleCategory.TAXI, 4, 0, 0, None, 7800, 190, 180 * 60),
+    VehicleType("mpv", VehicleCategory.MPV, 6, 0, 0, None, 8500, 200, 180 * 60),
+    VehicleType("wav", VehicleCategory.WAV, 5, 1, 2, None, 9800, 220, 180 * 60),
     VehicleType("minibus", VehicleCategory.MINIBUS, 16, 2, 2, None, 15000, 220, 180 * 60),
 )
 SOLO_SHARE_BY_KIND = {
     SchoolKind.SPECIAL: 0.02,
-    SchoolKind.ALTERNATIVE_PROVISION: 0.20,
-    SchoolKind.RESOURCED: 0.08,
-    SchoolKind.MAINSTREAM: 0.08,
+    SchoolKind.ALTERNATIVE_PROVISION: 0.25,
+    SchoolKind.RESOURCED: 0.10,
+    SchoolKind.MAINSTREAM: 0.10,
 }
 MAX_GROUP_BY_KIND = {
-    SchoolKind.SPECIAL: 11,
+    SchoolKind.SPECIAL: 12,
     SchoolKind.ALTERNATIVE_PROVISION: 3,
-    SchoolKind.RESOURCED: 5,
-    SchoolKind.MAINSTREAM: 5,
+    SchoolKind.RESOURCED: 6,
+    SchoolKind.MAINSTREAM: 6,
 }
 
 FIRST_NAMES = [
@@ -850,7 +850,7 @@ def build_current_routes(
             unit = units[key]
             solo = (
                 any(d.travel_alone for d in unit)
-                or any(d.max_ride_min is not None and d.max_ride_min <= 30 for d in unit)
+                or any(d.max_ride_min is not None and d.max_ride_min < 30 for d in unit)
                 or rng.random() < SOLO_SHARE_BY_KIND[kind]
             )
             if solo:
