@@ -287,8 +287,6 @@ def _load_graph_cached(
     resolved: str, mtime_ns: int, size: int, network_type: str, cache_dir: str
 ) -> nx.MultiDiGraph:
     """Read and prepare a graph file; keyed by path, mtime and size so edits reload."""
-    import osmnx as ox
-
     path = Path(resolved)
     name = path.name.lower()
     if not name.endswith(
@@ -305,6 +303,8 @@ def _load_graph_cached(
     if graph is not None:
         logger.info("Loaded %s graph %s from %s", network_type, path.name, pickled)
         return graph
+    import osmnx as ox  # only now: importing it takes seconds, unpickling does not need it
+
     try:
         if name.endswith(".graphml.gz"):
             graph = ox.load_graphml(graphml_str=_gz_text(path))
