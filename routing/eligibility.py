@@ -542,26 +542,44 @@ def eligibility_route_geojson(
         walk_is_indicative=walk.is_indicative,
         as_of=as_of,
     )
-    properties: dict[str, Any] = {
+    features = _route_features(pupil, school, walk, decision, method, with_points=True)
+    return {
+        "type": "FeatureCollection",
+        "properties": _decision_properties(decision, walk, method),
+        "features": features,
+    }
+
+
+def _decision_properties(
+    decision: EligibilityDecision, walk: WalkMeasure, method: str
+) -> dict[str, Any]:
+    distance = decision.walk_distance_m
+    return {
         "pupil_id": decision.pupil_id,
         "school_id": decision.school_id,
         "is_eligible": decision.is_eligible,
         "rule": decision.rule.value,
         "rules_met": [r.value for r in decision.rules_met],
         "reason": decision.reason,
-        "walk_distance_m": (
-            None if decision.walk_distance_m is None else round(decision.walk_distance_m, 1)
-        ),
-        "walk_distance_miles": (
-            None
-            if decision.walk_distance_m is None
-            else round(decision.walk_distance_m / METRES_PER_MILE, 2)
-        ),
+        "walk_distance_m": None if distance is None else round(distance, 1),
+        "walk_distance_miles": None if distance is None else round(distance / METRES_PER_MILE, 2),
         "statutory_limit_m": round(decision.statutory_limit_m, 1),
         "is_indicative": decision.is_indicative,
         "geometry": "straight" if walk.is_indicative else "walk_network",
         "method": method,
     }
+
+
+def _route_features(
+    pupil: Pupil,
+    school: School,
+    walk: WalkMeasure,
+    decision: EligibilityDecision,
+    method: str,
+    *,
+    with_points: bool,
+) -> list[dict[str, Any]]:
+    properties = _decision_properties(decision, walk, method)
     features: list[dict[str, Any]] = []
     if walk.coords:
         features.append(
@@ -574,18 +592,81 @@ def eligibility_route_geojson(
                 "properties": {"feature": "walk_route", **properties},
             }
         )
-    for name, lon, lat in (
-        ("home", pupil.lon, pupil.lat),
-        ("school", school.lon, school.lat),
-    ):
+    elif not with_points:  # unmeasured: keep the decision, at the home
         features.append(
             {
                 "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                "properties": {"feature": name, "pupil_id": pupil.pupil_id},
+                "geometry": {"type": "Point", "coordinates": [pupil.lon, pupil.lat]},
+                "properties": {"feature": "home", **properties},
             }
         )
-    return {"type": "FeatureCollection", "properties": properties, "features": features}
+    if with_points:
+        for name, lon, lat in (
+            ("home", pupil.lon, pupil.lat),
+            ("school", school.lon, school.lat),
+        ):
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                    "properties": {"feature": name, "pupil_id": pupil.pupil_id},
+                }
+            )
+    return features
+
+
+def eligibility_routes_geojson(
+    scenario: Scenario,
+    scenario_dir: Path | None,
+    *,
+    as_of: date | None = None,
+    pupil_ids: Sequence[str] | None = None,
+) -> tuple[list[EligibilityDecision], dict[str, Any]]:
+    """Every pupil's walk and decision: the decisions and one GeoJSON FeatureCollection.
+
+    One ``walk_route`` LineString per pupil carrying the decision (as in
+    :func:`eligibility_route_geojson`); a pupil whose walk could not be measured is a
+    ``home`` Point with the decision. Decisions and lines come from the same measurement.
+
+    Parameters
+    ----------
+    scenario
+        The scenario.
+    scenario_dir
+        Its folder (for the walk graph).
+    as_of
+        Assessment date (see :func:`assess_eligibility`).
+    pupil_ids
+        Only these pupils (default: all, in scenario order).
+
+    Returns
+    -------
+    tuple of (list of EligibilityDecision, dict)
+        The decisions and the FeatureCollection (its ``properties`` name the method).
+    """
+    measure, method = walk_measurer(scenario, scenario_dir)
+    schools = scenario.schools_by_id()
+    pupils = scenario.pupils if pupil_ids is None else tuple(scenario.pupil(p) for p in pupil_ids)
+    decisions: list[EligibilityDecision] = []
+    features: list[dict[str, Any]] = []
+    for pupil in pupils:
+        school = schools[pupil.school_id]
+        walk = measure(pupil, school)
+        decision = assess_eligibility(
+            pupil,
+            school,
+            walk_distance_m=walk.distance_m,
+            walk_is_indicative=walk.is_indicative,
+            as_of=as_of,
+        )
+        decisions.append(decision)
+        features += _route_features(pupil, school, walk, decision, method, with_points=False)
+    collection = {
+        "type": "FeatureCollection",
+        "properties": {"scenario": scenario.name, "method": method},
+        "features": features,
+    }
+    return decisions, collection
 
 
 # --------------------------------------------------------------------------- output
@@ -659,3 +740,47 @@ def format_eligibility_summary(decisions: Sequence[EligibilityDecision]) -> str:
             + (" ..." if len(undecided) > 10 else "")
         )
     return "\n".join(lines)
+
+
+def write_eligibility_outputs(
+    scenario: Scenario,
+    scenario_dir: Path | None,
+    out_dir: Path,
+    *,
+    as_of: date | None = None,
+    with_routes: bool = True,
+) -> tuple[list[EligibilityDecision], list[Path]]:
+    """Assess every pupil and write ``eligibility.csv`` and ``eligibility_routes.geojson``.
+
+    Parameters
+    ----------
+    scenario
+        The scenario.
+    scenario_dir
+        Its folder (for the walk graph).
+    out_dir
+        Output folder (created).
+    as_of
+        Assessment date (see :func:`assess_eligibility`).
+    with_routes
+        Also draw every walk (one shortest-path search per pupil on a walk network;
+        without it only the CSV is written, from one multi-source search).
+
+    Returns
+    -------
+    tuple of (list of EligibilityDecision, list of Path)
+        The decisions (print them with :func:`format_eligibility_summary`) and the files.
+    """
+    import json
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    if with_routes:
+        decisions, collection = eligibility_routes_geojson(scenario, scenario_dir, as_of=as_of)
+        geojson_path = out_dir / "eligibility_routes.geojson"
+        geojson_path.write_text(json.dumps(collection, allow_nan=False) + "\n", encoding="utf-8")
+        written.append(geojson_path)
+    else:
+        decisions = assess_scenario(scenario, scenario_dir, as_of=as_of)
+    written.insert(0, write_eligibility_csv(decisions, out_dir / "eligibility.csv"))
+    return decisions, written

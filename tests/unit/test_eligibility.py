@@ -22,6 +22,7 @@ from routing.eligibility import (
     great_circle_m,
     pupil_age_years,
     write_eligibility_csv,
+    write_eligibility_outputs,
 )
 from routing.errors import InvalidScenarioError
 from routing.model import (
@@ -396,3 +397,18 @@ def test_eligibility_csv_and_summary(tmp_path: Path) -> None:
     text = format_eligibility_summary(decisions)
     assert text.splitlines()[0] == "1 of 2 pupils eligible for transport."
     assert "indicative" in text
+
+
+def test_eligibility_outputs_agree_with_the_walks_drawn(tmp_path: Path) -> None:
+    scenario = _walk_scenario(tmp_path)
+    decisions, written = write_eligibility_outputs(scenario, tmp_path, tmp_path / "out")
+    assert [p.name for p in written] == ["eligibility.csv", "eligibility_routes.geojson"]
+    collection = json.loads(written[1].read_text(encoding="utf-8"))
+    by_pupil = {f["properties"]["pupil_id"]: f for f in collection["features"]}
+    assert by_pupil["P1"]["geometry"]["type"] == "LineString"
+    assert by_pupil["P2"]["geometry"] == {"type": "Point", "coordinates": [0.5, 51.7]}
+    assert by_pupil["P2"]["properties"]["rule"] == "distance_unknown"
+    fast = assess_scenario(scenario, tmp_path)  # one multi-source search, the CSV's way
+    assert [d.walk_distance_m for d in decisions] == [d.walk_distance_m for d in fast]
+    _, csv_only = write_eligibility_outputs(scenario, tmp_path, tmp_path / "csv", with_routes=False)
+    assert [p.name for p in csv_only] == ["eligibility.csv"]
