@@ -1044,3 +1044,21 @@ def variant_table_to_dict(table: VariantTable) -> dict[str, Any]:
         "travel_model": table.travel_model,
         "rows": variant_rows(table),
     }
+
+
+def write_variant_outputs(table: VariantTable, out_dir: Path) -> list[Path]:
+    """Write ``variants.csv``, ``variants.png`` and ``variants.json`` under ``out_dir``.
+
+    Returns
+    -------
+    list of Path
+        The files written (print the table with :func:`format_variant_table`).
+    """
+    from routing.reports import write_summary_json
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return [
+        write_variant_csv(table, out_dir / "variants.csv"),
+        write_variant_chart(table, out_dir / "variants.png"),
+        write_summary_json(variant_table_to_dict(table), out_dir / "variants.json"),
+    ]

@@ -40,6 +40,7 @@ from routing.variants import (
     variant_rows,
     write_variant_chart,
     write_variant_csv,
+    write_variant_outputs,
 )
 
 
@@ -433,6 +434,9 @@ def test_variant_csv_and_chart(tmp_path: Path) -> None:
     assert [r["variant"] for r in rows] == ["current", "baseline", "'-neg"]  # formula-safe
     assert rows[2]["change_vs_baseline_pct"] == "-50.0"
     assert rows[1]["vehicles_taxi"] == "4"
+    written = write_variant_outputs(table, tmp_path / "out")
+    assert [p.name for p in written] == ["variants.csv", "variants.png", "variants.json"]
+    assert '"variant": "-neg"' in written[2].read_text(encoding="utf-8")  # JSON is not a sheet
     png = write_variant_chart(table, tmp_path / "variants.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert [r["variant"] for r in variant_rows(table)][2] == "-neg"
