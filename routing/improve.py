@@ -235,6 +235,10 @@ def solve_alns(
     seed: int = 0,
     *,
     initial: list[list[Visit]] | None = None,
+    temp_worse: float = 0.05,
+    temp_end_ratio: float = 0.002,
+    remove_frac: float = 0.3,
+    remove_cap: int = 30,
 ) -> list[list[Visit]] | None:
     """Ruin-and-recreate search (``routing.alns``) for a supported Problem.
 
@@ -250,6 +254,12 @@ def solve_alns(
     initial
         A plan to start from (visit sequences), e.g. OR-Tools' best; requests it leaves
         out are inserted first.
+    temp_worse, temp_end_ratio
+        Simulated annealing: at the start a plan ``temp_worse`` (fraction) longer is
+        accepted with probability 1/2; the temperature falls geometrically with time to
+        ``temp_end_ratio`` times the start.
+    remove_frac, remove_cap
+        Each ruin removes 2 .. min(remove_frac * requests, remove_cap) requests.
 
     Returns
     -------
@@ -316,10 +326,10 @@ def solve_alns(
     unassigned = int((where[1:] < 0).sum())
     dist0 = int(sum(rcost[k] + (a.fixed if rlen[k] else 0) for k in range(K)))
     best_obj = dist0 + unassigned * penalty
-    temp0 = max(1.0, 0.05 * dist0 / math.log(2))
-    temp1 = temp0 * 0.002
+    temp0 = max(1.0, temp_worse * dist0 / math.log(2))
+    temp1 = temp0 * temp_end_ratio
     qmin = min(2, n)
-    qmax = max(qmin, min(n, max(4, int(0.3 * n)), 30))
+    qmax = max(qmin, min(n, max(4, int(remove_frac * n)), remove_cap))
     noise = max(1, int(0.02 * a.D.max()))
     chunk = 20
     deadline = started + time_limit_s
