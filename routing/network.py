@@ -550,34 +550,41 @@ def _build_graph_arrays(graph: nx.MultiDiGraph) -> _GraphArrays:
     to_proj = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     to_lonlat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
 
-    num_edges = graph.number_of_edges()
-    edge_u = np.empty(num_edges, dtype=np.int64)
-    edge_v = np.empty(num_edges, dtype=np.int64)
-    time_s = np.empty(num_edges, dtype=np.float64)
-    length_m = np.empty(num_edges, dtype=np.float64)
-    coord_parts: list[npt.NDArray[np.float64]] = []
-    for e, (u, v, data) in enumerate(graph.edges(data=True)):
-        iu, iv = position[int(u)], position[int(v)]
-        edge_u[e], edge_v[e] = iu, iv
-        time_s[e] = float(data.get("travel_time", 0.0))
-        length_m[e] = float(data.get("length", 0.0))
-        geom = data.get("geometry")
-        if geom is None:
-            coords = np.array([[lon[iu], lat[iu]], [lon[iv], lat[iv]]])
-        else:
-            coords = np.asarray(geom.coords, dtype=np.float64)[:, :2]
-            # Orient u -> v whatever the file did.
-            d_first = (coords[0, 0] - lon[iu]) ** 2 + (coords[0, 1] - lat[iu]) ** 2
-            d_last = (coords[-1, 0] - lon[iu]) ** 2 + (coords[-1, 1] - lat[iu]) ** 2
-            if d_last < d_first:
-                coords = coords[::-1]
-        coord_parts.append(coords)
-    counts = np.array([len(c) for c in coord_parts], dtype=np.int64)
-    flat = np.concatenate(coord_parts) if coord_parts else np.empty((0, 2))
-    fx, fy = to_proj.transform(flat[:, 0], flat[:, 1])
-    edge_lines = shapely.linestrings(
-        np.column_stack([fx, fy]), indices=np.repeat(np.arange(num_edges), counts)
-    )
+    rows = [
+        (
+            position[int(u)],
+            position[int(v)],
+            d.get("travel_time", 0.0),
+            d.get("length", 0.0),
+            d.get("geometry"),
+        )
+        for u, v, d in graph.edges(data=True)
+    ]
+    num_edges = len(rows)
+    edge_u = np.fromiter((r[0] for r in rows), dtype=np.int64, count=num_edges)
+    edge_v = np.fromiter((r[1] for r in rows), dtype=np.int64, count=num_edges)
+    time_s = np.fromiter((float(r[2]) for r in rows), dtype=np.float64, count=num_edges)
+    length_m = np.fromiter((float(r[3]) for r in rows), dtype=np.float64, count=num_edges)
+    geoms = np.empty(num_edges, dtype=object)
+    geoms[:] = [r[4] for r in rows]
+    # Edges without a geometry are straight lines between their nodes.
+    straight = np.flatnonzero([g is None for g in geoms])
+    if len(straight):
+        ends = np.empty((2 * len(straight), 2))
+        ends[0::2, 0], ends[0::2, 1] = lon[edge_u[straight]], lat[edge_u[straight]]
+        ends[1::2, 0], ends[1::2, 1] = lon[edge_v[straight]], lat[edge_v[straight]]
+        geoms[straight] = shapely.linestrings(ends, indices=np.repeat(np.arange(len(straight)), 2))
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    first = np.searchsorted(owner, np.arange(num_edges))
+    last = np.r_[first[1:], len(owner)] - 1
+    # Orient every line u -> v whatever the file did: mirror a line within its own slice.
+    d_first = (coords[first, 0] - lon[edge_u]) ** 2 + (coords[first, 1] - lat[edge_u]) ** 2
+    d_last = (coords[last, 0] - lon[edge_u]) ** 2 + (coords[last, 1] - lat[edge_u]) ** 2
+    flip = (d_last < d_first)[owner]
+    pos = np.arange(len(owner))
+    coords = coords[np.where(flip, first[owner] + last[owner] - pos, pos)]
+    fx, fy = to_proj.transform(coords[:, 0], coords[:, 1])
+    edge_lines = shapely.linestrings(np.column_stack([fx, fy]), indices=owner)
     # A length of zero would vanish from the sparse matrix; one decimetre keeps the edge.
     edge_len_dm = np.maximum(np.rint(length_m * 10.0), 1).astype(np.int64)
     edge_time_ms = np.maximum(np.rint(time_s * 1000.0), 1).astype(np.int64)
@@ -591,24 +598,38 @@ def _build_graph_arrays(graph: nx.MultiDiGraph) -> _GraphArrays:
     in_main = labels == main_label
     edge_in_main = in_main[edge_u] & in_main[edge_v]
 
-    # Snap to one edge of each two-way pair, and remember its twin for the way back.
-    twin = np.full(num_edges, -1, dtype=np.int64)
-    by_pair: dict[tuple[int, int], list[int]] = {}
-    for e in range(num_edges):
-        by_pair.setdefault((int(edge_u[e]), int(edge_v[e])), []).append(e)
-    chosen: list[int] = []
-    taken = np.zeros(num_edges, dtype=bool)
-    for e in np.flatnonzero(edge_in_main).tolist():
-        if taken[e]:
-            continue
-        taken[e] = True
-        for r in by_pair.get((int(edge_v[e]), int(edge_u[e])), []):
-            if not taken[r] and abs(length_m[r] - length_m[e]) <= max(1.0, 0.01 * length_m[e]):
-                twin[e] = r
-                taken[r] = True
-                break
-        chosen.append(int(e))
-    snap_edges = np.array(chosen, dtype=np.int64)
+    # Snap to one edge of each two-way pair, and remember its twin for the way back: the
+    # twin of u->v is the v->u edge closest to it in length (parallel edges are common).
+    n = len(node_ids)
+    pair_keys, pair_rank = np.unique(edge_u * n + edge_v, return_inverse=True)
+    composite = pair_rank.astype(np.int64) * _LEN_SLOTS + edge_len_dm
+    by_comp = np.argsort(composite, kind="stable")
+    sorted_comp = composite[by_comp]
+    rev_keys = edge_v * n + edge_u
+    rev_rank = np.searchsorted(pair_keys, rev_keys)
+    has_rev = (rev_rank < len(pair_keys)) & (
+        pair_keys[np.minimum(rev_rank, len(pair_keys) - 1)] == rev_keys
+    )
+    target = rev_rank.astype(np.int64) * _LEN_SLOTS + edge_len_dm
+    at = np.searchsorted(sorted_comp, target)
+    best = np.full(num_edges, -1, dtype=np.int64)
+    best_gap = np.full(num_edges, np.inf)
+    # The nearest lengths either side of the target; at + 1 in case ``at`` is the edge
+    # itself (a loop road's two directions are both u -> u).
+    for pos in (at - 1, at, at + 1):
+        ok = has_rev & (pos >= 0) & (pos < num_edges)
+        cand = by_comp[np.clip(pos, 0, num_edges - 1)]
+        ok &= (pair_rank[cand] == rev_rank) & (cand != np.arange(num_edges))
+        gap = np.where(ok, np.abs(length_m[cand] - length_m), np.inf)
+        better = gap < best_gap
+        best = np.where(better, cand, best)
+        best_gap = np.where(better, gap, best_gap)
+    found = (best >= 0) & (best_gap <= np.maximum(1.0, 0.01 * length_m))
+    twin = np.where(found, best, -1)
+    mutual = found & (twin[np.maximum(twin, 0)] == np.arange(num_edges))
+    # Keep the lower-numbered edge of each mutual pair; keep every edge without one.
+    keep = edge_in_main & (~mutual | (np.arange(num_edges) < twin))
+    snap_edges = np.flatnonzero(keep).astype(np.int64)
     island_edges = np.flatnonzero(~edge_in_main)
 
     best_edge: dict[str, npt.NDArray[np.int64]] = {}

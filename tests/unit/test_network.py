@@ -223,6 +223,25 @@ def test_one_way_street_makes_the_matrix_asymmetric(grid: nx.MultiDiGraph) -> No
     assert m.duration_s[1, 0] == 300
 
 
+def test_point_on_a_longer_parallel_road_can_leave_it_either_way(
+    grid: nx.MultiDiGraph,
+) -> None:
+    # A second, two-way road from (0,0) to (1,0) bulging 0.005 degrees south: 1500 m,
+    # 150 s. Halfway along it a pupil is 75 s from both ends, not only downstream.
+    a, b = _node(0, 0), _node(1, 0)
+    south = LAT0 - 0.005
+    bulge = [(LON0, LAT0), (LON0, south), (LON0 + STEP_DEG, south), (LON0 + STEP_DEG, LAT0)]
+    for u, v, line in ((a, b, bulge), (b, a, bulge[::-1])):
+        grid.add_edge(u, v, length=1500.0, travel_time=150.0, geometry=LineString(line))
+    point = (LON0 + STEP_DEG / 2, south)
+    stops = [point, _grid_point(0, 0), _grid_point(1, 0)]
+    m = network_matrix(grid, [p[0] for p in stops], [p[1] for p in stops])
+    assert m.snap_distance_m[0] == pytest.approx(0.0, abs=0.5)
+    assert m.duration_s[0, 1] == 75
+    assert m.duration_s[0, 2] == 75
+    assert m.duration_s[1, 0] == 75
+
+
 def test_points_beyond_the_main_component_are_reported_unreachable_not_fatal(
     grid: nx.MultiDiGraph,
 ) -> None:
