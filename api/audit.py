@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth import Principal
 from api.models import AuditRow
@@ -51,3 +51,16 @@ def record(
             detail=detail,
         )
     )
+
+
+def record_now(
+    request: Request,
+    principal: Principal,
+    action: str,
+    resource: str,
+    **detail: Any,
+) -> None:
+    """Write an audit row in its own short transaction (for handlers that only read)."""
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    with factory() as session, session.begin():
+        record(session, request, principal, action, resource, **detail)

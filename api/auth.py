@@ -145,7 +145,7 @@ def get_principal(
     api_key: Annotated[str | None, Depends(api_key_scheme)],
 ) -> Principal:
     """The caller from a bearer token or an API key; 401 when neither is valid."""
-    factory = request.app.state.session_factory
+    factory = request.app.state.read_session_factory
     with factory() as session:
         if api_key:
             user = _user_from_api_key(session, api_key)

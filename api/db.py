@@ -33,9 +33,12 @@ def make_engine(database_url: str) -> Engine:
             database_url, connect_args={"check_same_thread": False, "timeout": 15}
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own transaction handling defers BEGIN; take it over so that
-        # claim-by-update and SELECT ... then UPDATE run inside one real transaction.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        # pysqlite's own transaction handling defers BEGIN; take it over so that a
+        # transaction that reads then writes (claim a job, audit a read) holds the write
+        # lock from its start: a deferred one that upgrades late fails at once with
+        # SQLITE_BUSY under WAL instead of waiting. Read-only sessions ask for DEFERRED
+        # (see read_session_factory) so that readers never queue behind each other.
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
@@ -50,8 +53,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(conn: Any) -> None:
+    mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for work that may write."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def make_read_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that only read (never write through them: SQLite would refuse late)."""
+    return sessionmaker(
+        bind=engine.execution_options(sqlite_begin="DEFERRED"), expire_on_commit=False
+    )
 
 
 @contextmanager

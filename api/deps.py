@@ -28,8 +28,15 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+def get_read_session(request: Request) -> Iterator[Session]:
+    """A session for reads only (on SQLite it does not take the write lock)."""
+    with request.app.state.read_session_factory() as session:
+        yield session
+
+
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
 
 # Who may call: every non-public route takes exactly one of these (see api.main).

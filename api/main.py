@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.auth import Allow, load_jwt_secret
 from api.config import Settings, get_settings
-from api.db import make_engine, make_session_factory
+from api.db import make_engine, make_read_session_factory, make_session_factory
 from api.errors import install_error_handlers
 from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from api.migrate import upgrade_to_head
@@ -73,7 +73,7 @@ def api_routes(routes: Sequence[Any]) -> list[RouteInfo]:
     exists, else read the flat list older versions keep.
     """
     try:
-        from fastapi.routing import iter_route_contexts  # type: ignore[attr-defined]
+        from fastapi.routing import iter_route_contexts
     except ImportError:  # older FastAPI: app.routes is already flat
         return [
             RouteInfo(r.path, frozenset(r.methods or ()), declared_roles(r), r)
@@ -108,6 +108,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     upgrade_to_head(engine)
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.read_session_factory = make_read_session_factory(engine)
     app.state.jwt_secret = load_jwt_secret(settings.jwt_secret, settings.state_dir)
     worker = None
     if settings.in_process_worker:

@@ -27,10 +27,12 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 REPO = Path(__file__).resolve().parents[1]
+PASSWORD = "load-test-password"
 
 
 @dataclass
@@ -112,6 +114,7 @@ def self_host(args: argparse.Namespace, workdir: Path) -> tuple[Target, subproce
     from api.worker import Worker
 
     database_url = args.database_url or f"sqlite:///{workdir / 'load.db'}"
+    reuse = args.database_url is None and (workdir / "load.db").exists()
     env = {
         **os.environ,
         "SCHOOLRUN_DATABASE_URL": database_url,
@@ -123,6 +126,8 @@ def self_host(args: argparse.Namespace, workdir: Path) -> tuple[Target, subproce
     engine = make_engine(settings.database_url)
     upgrade_to_head(engine)
     factory = make_session_factory(engine)
+    if reuse:
+        return _serve(env, factory, engine)
     scenario = scenario_from_folder(Path(args.scenario))
     with factory() as session, session.begin():
         row = add_scenario(session, scenario, source_dir=Path(args.scenario))
@@ -163,10 +168,26 @@ def self_host(args: argparse.Namespace, workdir: Path) -> tuple[Target, subproce
         file=sys.stderr,
         flush=True,
     )
-    password = "load-test-password"
-    add_user("load-school", "school", password=password, school_ids=[school_id],
+    add_user("load-school", "school", password=PASSWORD, school_ids=[school_id],
              session_factory=factory)  # fmt: skip
+    return _serve(env, factory, engine)
+
+
+def _serve(
+    env: dict[str, str], factory: Any, engine: Any
+) -> tuple[Target, subprocess.Popen[bytes]]:
+    """Start uvicorn on the prepared database; sign the school user in."""
+    from sqlalchemy import func, select
+
+    from api.models import PlanRow, UserRow
+
+    with factory() as session:
+        plan_id = session.scalar(select(func.max(PlanRow.id)))
+        school = session.scalar(select(UserRow).where(UserRow.username == "load-school"))
+        assert plan_id is not None and school is not None, "no plan or school user to load"
+        school_id = str(school.school_ids[0])
     engine.dispose()
+    password = PASSWORD
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port",
@@ -203,12 +224,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenario", default=str(REPO / "data" / "havering"))
     parser.add_argument("--time-limit", type=float, default=20.0, help="solve seconds a run")
     parser.add_argument("--database-url", default=None, help="self-host on this database")
+    parser.add_argument(
+        "--workdir", default=None,
+        help="self-host state folder; a second run reuses its solved plan",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     server = None
     with tempfile.TemporaryDirectory(prefix="schoolrun-load-") as tmp:
+        workdir = Path(args.workdir) if args.workdir else Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
         try:
             if args.self_host:
-                target, server = self_host(args, Path(tmp))
+                target, server = self_host(args, workdir)
             else:
                 if not (args.username and args.password and args.school and args.plan):
                     parser.error("--username, --password, --school and --plan are required")

@@ -271,6 +271,32 @@ def _report(
         lines.append("")
         lines += _summary(family, rows, cols, results)
     lines += [
+        "## How to run",
+        "",
+        "```sh",
+        "make bench                                   # this ladder, 15 s per solve (~10-15 min)",
+        ".venv/bin/python scripts/run_bench.py --ladder cordeau-a --time-limit 60 --seeds 3"
+        "   # the issue's target (~2 h)",
+        "schoolrun bench darp data/bench/cordeau_a/a4-48.txt --time-limit 60 "
+        "--bks data/bench/bks.csv [--json]",
+        "schoolrun bench vrptw data/bench/solomon/r101.txt --time-limit 60 "
+        "--bks data/bench/bks.csv",
+        ".venv/bin/python scripts/reference_ortools.py darp data/bench/cordeau_a/a4-48.txt "
+        "--time-limit 60 --first-solution local --bks data/bench/bks.csv",
+        "```",
+        "",
+        "Raw results (one JSON object per solve, with the routes as node ids as in the "
+        "files) are appended to `out/bench/results.jsonl`.",
+        "",
+        "Readers: `routing/bench/cordeau.py` (the Cordeau files in circulation disagree on "
+        "the header's second field, n or 2n, and on separators: n is taken from the rows), "
+        "`routing/bench/solomon.py` (each customer is a request picked up at the depot when "
+        "the vehicle leaves and dropped at the customer: an exact reformulation of the "
+        "VRPTW). Problems are integer: times and distances x1000 (`bench_scale=1000` in "
+        "`Problem.notes`), travel times rounded up so an integer-feasible plan is feasible "
+        "in the files' double precision; every plan is re-checked in double precision "
+        "against the file.",
+        "",
         "## Sources",
         "",
         "- Cordeau, J.-F. (2006). A branch-and-cut algorithm for the dial-a-ride problem. "

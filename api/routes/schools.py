@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from api import audit
 from api.auth import Principal
-from api.deps import OfficerOrSchool, SessionDep
+from api.deps import OfficerOrSchool, ReadSessionDep
 from api.errors import not_found
 from api.models import PlanRow
 from api.plan_store import school_trips
@@ -45,7 +45,7 @@ def read_pickups(
     school_id: SchoolId,
     user: OfficerOrSchool,
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     plan: Annotated[int, Query(ge=1, le=MAX_ID, description="Plan id")],
     run: Annotated[Run | None, Query(description="AM or PM; both when absent")] = None,
 ) -> PickupListResponse:
@@ -56,21 +56,18 @@ def read_pickups(
     if school_ids is None or school_id not in school_ids:
         raise not_found("plan", plan)
     trips = school_trips(session, plan, school_id, run)
-    audit.record(
-        session,
+    pupils = [pickup_response(t) for t in trips]
+    session.rollback()  # end the read before the audit row takes the write lock
+    audit.record_now(
         request,
         user,
         "school.pickups",
         f"school:{school_id}/plan:{plan}",
         run=run.value if run else None,
-        num_pupils=len(trips),
+        num_pupils=len(pupils),
     )
-    session.commit()
     return PickupListResponse(
-        plan_id=plan,
-        school_id=school_id,
-        run=run.value if run else None,
-        pupils=[pickup_response(t) for t in trips],
+        plan_id=plan, school_id=school_id, run=run.value if run else None, pupils=pupils
     )
 
 
@@ -80,7 +77,7 @@ def read_pickups(
     responses={404: {"model": ErrorResponse}},
 )
 def list_school_plans(
-    school_id: SchoolId, user: OfficerOrSchool, session: SessionDep
+    school_id: SchoolId, user: OfficerOrSchool, session: ReadSessionDep
 ) -> list[SchoolPlanResponse]:
     """Plans that carry (or leave unassigned) any pupil of this school, newest first."""
     _check_school(user, school_id)
