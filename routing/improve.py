@@ -336,9 +336,9 @@ def solve_alns(
     iters = 0
     while True:
         now = time.monotonic()
-        if now >= deadline:
+        if now >= deadline and iters > 0:
             break
-        frac0 = (now - started) / time_limit_s
+        frac0 = min(1.0, (now - started) / time_limit_s)
         t_start = temp0 * (temp1 / temp0) ** frac0
         c0 = time.monotonic()
         best_obj = alns._run(
@@ -443,3 +443,48 @@ def _solve_one(problem: Problem, time_limit_s: float, seed: int) -> list[list[Vi
     if vrptw_shape(problem):
         return solve_vrptw_pyvrp(problem, time_limit_s, seed)
     return solve_alns(problem, time_limit_s, seed)
+
+
+def warm_up() -> None:
+    """Compile the ALNS (numba) now, e.g. when a worker starts, not inside a timed solve.
+
+    Takes 30-60 s on this machine the first time; numba caches the machine code on disk
+    (``__pycache__``), so later processes load it in well under a second.
+    """
+    from routing.model import Run
+    from routing.problem import Request, VehicleClass
+
+    pts = np.array([[0, 0], [3, 4], [6, 8], [0, 5], [5, 0]], dtype=np.float64)
+    dist = np.rint(np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1)) * 10)
+    mat = dist.astype(np.int64)
+    reqs = tuple(
+        Request(
+            request_id=str(k),
+            pupil_ids=(str(k),),
+            school_id="s",
+            pickup_loc=1 + k,
+            dropoff_loc=3 + k,
+            pickup_window_s=(0, 1000),
+            dropoff_window_s=(0, 1000),
+            pickup_service_s=1,
+            dropoff_service_s=1,
+            seats=1,
+            wheelchairs=0,
+            max_ride_s=500,
+        )
+        for k in range(2)
+    )
+    vc = VehicleClass("v", 2, 0, False, 0, 1, 1000, 2, start_loc=0, end_loc=0)
+    problem = Problem(
+        name="warm-up",
+        run=Run.AM,
+        location_ids=tuple(str(i) for i in range(5)),
+        duration_s=mat,
+        distance_m=mat,
+        requests=reqs,
+        vehicle_classes=(vc,),
+        horizon_s=(0, 1000),
+        objective=ObjectiveKind.DISTANCE,
+        max_vehicles=2,
+    )
+    solve_alns(problem, 1e-3, 0)

@@ -285,6 +285,10 @@ def _report(
         "--time-limit 60 --first-solution local --bks data/bench/bks.csv",
         "```",
         "",
+        "The 60-second runs on the larger Cordeau instances (the issue's target setting) "
+        "are in `docs/benchmarks-cordeau-60s.md`, written by the same script with "
+        "`--ladder cordeau-a --time-limit 60 --out docs/benchmarks-cordeau-60s.md`.",
+        "",
         "Raw results (one JSON object per solve, with the routes as node ids as in the "
         "files) are appended to `out/bench/results.jsonl`.",
         "",
