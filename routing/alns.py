@@ -1,3 +1,4 @@
+# mypy: disable-error-code="no-untyped-def"
 """Adaptive large-neighbourhood search for pickup-and-drop-off problems with ride limits.
 
 Ruin and recreate (Ropke & Pisinger 2006 for the PDPTW; Cordeau & Laporte's DARP
@@ -14,7 +15,8 @@ the passes do not settle (a positive cycle). Insertions are tried in order of th
 distance, with O(1) capacity and window pre-filters, so the exact check runs on few.
 
 Nodes: 0 start depot, 1..n pickups, n+1..2n drop-offs (request r: r and n+r), 2n+1 end
-depot. All numbers are int64 in Problem units.
+depot. All numbers are int64 in Problem units. The kernels are numba-compiled and take
+plain arrays, so they carry no type hints (numba infers the types at the first call).
 """
 
 from __future__ import annotations

@@ -120,13 +120,13 @@ def to_problem(instance: BenchInstance, *, scale: int = DEFAULT_SCALE) -> Proble
     distance = np.rint(d * scale).astype(np.int64)
 
     def t_early(i: int) -> int:
-        return math.ceil(instance.early[i] * scale - _EPS)
+        return math.ceil(float(instance.early[i]) * scale - _EPS)
 
     def t_late(i: int) -> int:
-        return math.floor(instance.late[i] * scale + _EPS)
+        return math.floor(float(instance.late[i]) * scale + _EPS)
 
     def service(i: int) -> int:
-        return round(instance.service[i] * scale)
+        return round(float(instance.service[i]) * scale)
 
     max_ride = None if instance.max_ride is None else math.floor(instance.max_ride * scale + _EPS)
     requests: list[Request] = []
