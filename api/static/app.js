@@ -112,12 +112,12 @@
     state.token = null;
     state.me = null;
     sessionStorage.removeItem(TOKEN_KEY);
-    for (const id of ["officer", "finance", "school", "who", "sign-out"]) $(id).hidden = true;
+    for (const id of ["officer", "finance", "school", "who", "sign-out", "unassigned"]) $(id).hidden = true;
     if (state.map) {
       state.map.remove();
       state.map = null;
     }
-    for (const id of ["comparison-table", "vehicle-table", "pickup-table"]) {
+    for (const id of ["comparison-table", "vehicle-table", "pickup-table", "unassigned-table"]) {
       $(id).querySelector("tbody").replaceChildren();
     }
     $("cost-chart").replaceChildren();
@@ -217,6 +217,22 @@
     $("attribution").textContent = kinds.has("road") || kinds.has("partly_road")
       ? "Road geometry © OpenStreetMap contributors (ODbL)."
       : "";
+    const unassigned = plan.unassigned || [];
+    $("unassigned").hidden = unassigned.length === 0;
+    $("unassigned-summary").textContent =
+      `${unassigned.length} pupil journey${unassigned.length === 1 ? "" : "s"} not planned: why`;
+    $("unassigned-table").querySelector("tbody").replaceChildren(
+      ...unassigned.map((u) =>
+        el(
+          "tr",
+          {},
+          el("td", {}, u.pupil_id),
+          el("td", {}, names[u.school_id] || u.school_id),
+          el("td", {}, u.run),
+          el("td", {}, u.reason)
+        )
+      )
+    );
     $("officer-run").onchange = drawRoutes;
     $("officer-school").onchange = drawRoutes;
     drawRoutes();
@@ -227,6 +243,8 @@
     const map = state.map;
     if (state.layers) state.layers.remove();
     state.layers = L.layerGroup().addTo(map);
+    state.selected = null;
+    state.stopLayer = null;
     const run = $("officer-run").value;
     const school = $("officer-school").value;
     const features = state.collection.features;
@@ -249,7 +267,14 @@
           className: `route-line route-${p.geometry_kind} route-run-${p.run}`,
         }),
       });
-      layer.on("click", () => showRoute(p.route_id, p.run));
+      layer.on("click", () => {
+        if (state.selected) state.selected.setStyle({ weight: state.selectedWeight });
+        state.selected = layer;
+        state.selectedWeight = style.weight;
+        layer.setStyle({ weight: style.weight + 3 });
+        layer.bringToFront();
+        showRoute(p.route_id, p.run);
+      });
       layer.bindTooltip(`${p.route_id} (${p.run}) ${p.vehicle_type}, ${p.pupils} pupils`, { sticky: true });
       layer.addTo(state.layers);
       layer.eachLayer((l) => l.getBounds && bounds.push(l.getBounds()));
@@ -304,6 +329,19 @@
         el("td", {}, q.pupil_ids.join(", "))
       );
     });
+    if (state.stopLayer) state.stopLayer.remove();
+    state.stopLayer = L.layerGroup(
+      stops.map((s) =>
+        L.circleMarker([s.geometry.coordinates[1], s.geometry.coordinates[0]], {
+          radius: 5,
+          color: "#111",
+          weight: 1,
+          fillColor: s.properties.kind === "pickup" ? "#ffffff" : "#111111",
+          fillOpacity: 1,
+          className: "stop-marker",
+        }).bindTooltip(`${s.properties.seq}. ${hhmm(s.properties.service_start_time)}`)
+      )
+    ).addTo(state.layers);
     const detail = $("route-detail");
     detail.replaceChildren(
       el("h3", {}, `Route ${p.route_id} (${p.run})`),

@@ -50,7 +50,9 @@ PUPILS = (
     ("P003", "S1", "<b>Zed</b>", "Quill", "RM5 3XY", False),  # markup must show as text
     ("P004", "S2", "Devraj", "Patelmore", "RM6 4XY", False),
     ("P005", "S2", "Ellowen", "Frostwick", "RM7 5XY", False),
+    ("P006", "S2", "Gwendolyn", "Harrowby", "RM8 6XY", False),  # 1-minute limit: unplannable
 )
+UNPLANNABLE = "P006"
 USERS = (("officer", "officer", ()), ("finance", "finance", ()), ("school1", "school", ("S1",)))
 
 
@@ -102,6 +104,7 @@ def _scenario() -> Any:
                     else VehicleRequirement.NONE
                 ),
                 boarding_s=180 if wheelchair else 60,
+                max_ride_s=60 if pid == UNPLANNABLE else None,
             ),
         )
         for i, (pid, school, first, last, postcode, wheelchair) in enumerate(PUPILS)
@@ -310,11 +313,20 @@ def test_officer_sees_routes_on_the_map_and_a_routes_stops(page: Any, site: Site
     page.select_option("#officer-run", "")
     assert page.locator("path.route-line").count() > am_count  # AM and PM together
 
+    # Pupils the plan cannot carry are listed with the reason.
+    assert page.is_visible("#unassigned")
+    page.click("#unassigned-summary")
+    unassigned = page.locator("#unassigned-table tbody tr")
+    assert unassigned.count() == 2  # AM and PM
+    assert unassigned.first.locator("td").first.text_content() == UNPLANNABLE
+    assert unassigned.first.locator("td").nth(3).text_content()
+
     # Click a route: its stops with times.
     page.select_option("#officer-run", "AM")
     page.locator("path.route-line").first.dispatch_event("click")
     page.wait_for_selector("#stop-table")
     times = page.locator("#stop-table tbody tr td:nth-child(2)").all_text_contents()
+    assert page.locator("path.stop-marker").count() == len(times)  # the stops on the map
     assert times and all(re.fullmatch(r"\d\d:\d\d", t) for t in times)
     assert times == sorted(times)
     kinds = page.locator("#stop-table tbody tr td:nth-child(3)").all_text_contents()
