@@ -550,7 +550,7 @@ class PersonalBudget:
     distance_m: int  # one way, home to school by road
     legs_per_day: int
     annual_pence: int
-    is_estimate: bool  # True when the distance is great-circle x circuity, not the matrix
+    is_estimate: bool  # True unless the distance is measured on a road network
 
 
 def personal_budgets(
@@ -565,7 +565,8 @@ def personal_budgets(
     matrix
         The travel matrix: the one-way distance is the mean of home->school and
         school->home on it. Without it (or if a point is missing) the distance is
-        great-circle x ``policy.approx_circuity_factor`` and marked an estimate.
+        great-circle x ``policy.approx_circuity_factor``; either way, and when the
+        matrix is approximate, the budget is marked an estimate.
     pupil_ids
         The pupils offered a budget.
 
@@ -592,7 +593,7 @@ def personal_budgets(
         if matrix is not None and home in matrix and gate in matrix:
             i, j = matrix.index(home), matrix.index(gate)
             distance_m = round((int(matrix.distance_m[i, j]) + int(matrix.distance_m[j, i])) / 2)
-            is_estimate = False
+            is_estimate = matrix.is_approximate
         else:
             straight = great_circle_m(pupil.lon, pupil.lat, school.lon, school.lat)
             distance_m = round(straight * policy.approx_circuity_factor)

@@ -86,7 +86,7 @@ def _matrix(scenario: Scenario) -> TravelMatrix:
         duration_s=distance // 10,
         distance_m=distance,
         model="test matrix",
-        is_approximate=True,
+        is_approximate=False,
         snap_distance_m=np.zeros(n),
     )
 
@@ -318,6 +318,8 @@ def test_personal_budget_is_rate_times_miles_times_four_legs_times_days() -> Non
     assert budget.annual_pence == 68407
     assert budget.legs_per_day == 4
     assert not budget.is_estimate
+    approximate = replace(_matrix(scenario), is_approximate=True)
+    assert personal_budgets(scenario, approximate, ["P1"])[0].is_estimate
 
 
 def test_personal_budget_am_only_pupil_has_two_legs_and_estimate_without_matrix() -> None:
