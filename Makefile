@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-TIME_LIMIT ?= 240
+TIME_LIMIT ?= 120
 
 .PHONY: install demo test test-all lint bench serve data clean browser
 
@@ -19,10 +19,13 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/schoolrun plan data/havering --time-limit $(TIME_LIMIT) --out out/havering
 
-test: install
+browser:
+	sh scripts/install_browser.sh
+
+test: install browser
 	$(BIN)/python -m pytest -m "not slow" -n 2 -q
 
-test-all: install
+test-all: install browser
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: install
