@@ -121,16 +121,36 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_eligibility(args: argparse.Namespace) -> int:
-    from routing.summary import run_eligibility
+    from routing.dataset import load_scenario
+    from routing.eligibility import format_eligibility_summary, write_eligibility_outputs
 
-    return run_eligibility(args.scenario, args.out, print)
+    scenario = load_scenario(args.scenario)
+    decisions, written = write_eligibility_outputs(scenario, args.scenario, args.out)
+    print(format_eligibility_summary(decisions))
+    print(f"\nWrote {', '.join(p.name for p in written)} to {args.out}/")
+    return 0
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from routing.summary import run_compare
+    from routing.dataset import load_scenario
+    from routing.network import build_travel_matrix
+    from routing.pipeline import plan_scenario
+    from routing.variants import compare_variants, format_variant_table, write_variant_outputs
 
     params = SolveParams(time_limit_s=args.time_limit, seed=args.seed, num_workers=args.workers)
-    return run_compare(args.scenario, list(args.variant), params, args.out, print)
+    scenario = load_scenario(args.scenario)
+    table = compare_variants(
+        scenario,
+        lambda s: build_travel_matrix(s, args.scenario, cache_dir=args.cache_dir),
+        lambda s, m: plan_scenario(s, m, params),
+        list(args.variant),
+        base_dir=Path.cwd(),
+        progress=lambda line: print(line, file=sys.stderr),
+    )
+    written = write_variant_outputs(table, args.out)
+    print(format_variant_table(table))
+    print(f"\nWrote {', '.join(p.name for p in written)} to {args.out}/")
+    return 0
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -219,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--seed", type=int, default=0)
     comp.add_argument("--workers", type=int, default=2)
     comp.add_argument("--out", type=Path, default=Path("out/compare"))
+    comp.add_argument("--cache-dir", type=Path, default=None, help="travel matrix cache")
     comp.set_defaults(func=_cmd_compare)
 
     serve = sub.add_parser("serve", help="start the web service on localhost")
