@@ -340,7 +340,8 @@ class PlanTripRow(Base):
 
     __tablename__ = "plan_trips"
     __table_args__ = (
-        Index("ix_plan_trips_plan_school", "plan_id", "school_id"),
+        # Serves the pickup list in index order (plan, school, run, pickup time).
+        Index("ix_plan_trips_pickups", "plan_id", "school_id", "run", "pickup_s"),
         UniqueConstraint("plan_id", "run", "pupil_id", name="uq_plan_trips_pupil_run"),
     )
 

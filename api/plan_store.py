@@ -165,17 +165,24 @@ def get_plan(session: Session, plan_id: int, *, with_stops: bool = True) -> Plan
     )
 
 
-def school_trips(
-    session: Session, plan_id: int, school_id: str, run: Run | None
-) -> list[PlanTripRow]:
-    """The trips of one school's pupils in one plan, ordered by run and pickup time."""
-    query = select(PlanTripRow).where(
-        PlanTripRow.plan_id == plan_id, PlanTripRow.school_id == school_id
-    )
+def school_trips(session: Session, plan_id: int, school_id: str, run: Run | None) -> list[Any]:
+    """The trips of one school's pupils in one plan, ordered by run and pickup time.
+
+    Plain rows (not ORM objects): this is the hot read of the pickup list.
+    """
+    query = select(
+        PlanTripRow.run,
+        PlanTripRow.pickup_s,
+        PlanTripRow.dropoff_s,
+        PlanTripRow.display_name,
+        PlanTripRow.vehicle_type,
+        PlanTripRow.route_id,
+        PlanTripRow.has_assistant,
+    ).where(PlanTripRow.plan_id == plan_id, PlanTripRow.school_id == school_id)
     if run is not None:
         query = query.where(PlanTripRow.run == run.value)
     query = query.order_by(PlanTripRow.run, PlanTripRow.pickup_s, PlanTripRow.display_name)
-    return list(session.scalars(query))
+    return list(session.execute(query).all())
 
 
 def plan_from_row(row: PlanRow) -> Plan:

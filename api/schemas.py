@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.models import JobRow, PlanRouteRow, PlanRow, PlanTripRow, PlanUnassignedRow
+from api.models import JobRow, PlanRouteRow, PlanRow, PlanUnassignedRow
 
 MAX_ID = 2**62  # path ids beyond any database integer are simply not found
 
@@ -389,7 +389,8 @@ class PickupListResponse(BaseModel):
     pupils: list[PickupResponse]
 
 
-def pickup_response(trip: PlanTripRow) -> PickupResponse:
+def pickup_response(trip: Any) -> PickupResponse:
+    """From a ``plan_trips`` row (ORM object or plain row with the same names)."""
     return PickupResponse(
         name=trip.display_name,
         run=trip.run,
