@@ -10,6 +10,7 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -153,35 +154,6 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_serve(args: argparse.Namespace) -> int:
-    from api.main import serve
-
-    serve(host=args.host, port=args.port)
-    return 0
-
-
-def _cmd_worker(args: argparse.Namespace) -> int:
-    from api.worker import main as worker_main
-
-    worker_main()
-    return 0
-
-
-def _cmd_users_add(args: argparse.Namespace) -> int:
-    from api.users import add_user
-
-    password = add_user(
-        username=args.username,
-        role=args.role,
-        school_ids=tuple(args.school or ()),
-        password=args.password,
-    )
-    print(f"Created {args.role} user '{args.username}'.")
-    if args.password is None:
-        print(f"Generated password: {password}")
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="schoolrun",
@@ -242,22 +214,10 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--cache-dir", type=Path, default=None, help="travel matrix cache")
     comp.set_defaults(func=_cmd_compare)
 
-    serve = sub.add_parser("serve", help="start the web service on localhost")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.set_defaults(func=_cmd_serve)
-
-    worker = sub.add_parser("worker", help="run a background solve worker")
-    worker.set_defaults(func=_cmd_worker)
-
-    users = sub.add_parser("users", help="manage service users")
-    users_sub = users.add_subparsers(dest="users_command", required=True)
-    add = users_sub.add_parser("add", help="create a user")
-    add.add_argument("username")
-    add.add_argument("--role", required=True, choices=["officer", "finance", "school"])
-    add.add_argument("--school", action="append", help="school id (role school; repeatable)")
-    add.add_argument("--password", default=None, help="omit to generate one")
-    add.set_defaults(func=_cmd_users_add)
+    for entry in entry_points(group="schoolrun.commands"):
+        # Other packages (the api service) add their own sub-commands, so this module
+        # never imports them.
+        entry.load()(sub)
     return parser
 
 
