@@ -378,7 +378,8 @@ def solve(
         routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     )
     # The time limit covers building the model too, so a part keeps to its share.
-    search_s = max(0.1, params.time_limit_s - (time.monotonic() - started))
+    repair_s = min(1.0, 0.05 * params.time_limit_s)  # kept back for _repair
+    search_s = max(0.1, params.time_limit_s - repair_s - (time.monotonic() - started))
     search.time_limit.FromMilliseconds(int(search_s * 1000))
     if solution_limit is not None:
         search.solution_limit = solution_limit
@@ -427,6 +428,7 @@ def solve(
             cumuls = [solution.Min(time_dim.CumulVar(manager.NodeToIndex(n))) for n in seq]
             routes.append((vi, seq, cumuls))
     routes = _split_groups(model, routes)
+    routes = _repair(model, routes, max(started + params.time_limit_s, time.monotonic() + 0.2))
     logger.info(
         "%s: %d requests, %d vehicles offered, setup %.1f s, objective %d",
         problem.name,
@@ -482,6 +484,162 @@ def _split_groups(
         if kept:
             out.append((vi, [n for n, _ in kept], [c for _, c in kept]))
     return out
+
+
+def _route_ok(model: _Model, veh: _Vehicle, seq: list[int]) -> list[int] | None:
+    """Service starts of a feasible schedule of ``seq`` on ``veh``, or None.
+
+    Loads (seats, wheelchair places, travelling alone), vehicle-class rules, incompatible
+    pairs, one school per route when required, then windows, ride limits and shift by
+    the latest and the earliest schedules.
+    """
+    problem = model.problem
+    cls = problem.vehicle_classes[veh.cls_idx]
+    seats = chairs = 0
+    on_board: set[int] = set()
+    schools: set[str] = set()
+    for n in seq:
+        node = model.nodes[n]
+        r = model.requests[node.request_idx]
+        if node.is_pickup:
+            if not model.compatible(r, cls):
+                return None
+            seats += r.seats
+            chairs += r.wheelchairs
+            on_board.add(node.request_idx)
+            schools.add(r.school_id)
+            if seats > cls.seats or chairs > cls.wheelchair_places:
+                return None
+            if len(on_board) > 1 and any(model.requests[i].travel_alone for i in on_board):
+                return None
+        else:
+            seats -= r.seats
+            chairs -= r.wheelchairs
+            on_board.discard(node.request_idx)
+    if len(schools) > 1 and not problem.allow_mixed_schools:
+        return None
+    ids = {model.requests[model.nodes[n].request_idx].request_id for n in seq}
+    if any(a in ids and b in ids for a, b in problem.incompatible):
+        return None
+    for make in (_latest, _earliest):
+        starts = make(model, seq)
+        if _feasible(model, veh, _schedule(model, seq, starts)):
+            return starts
+    return None
+
+
+def _route_cost(model: _Model, veh: _Vehicle, seq: list[int]) -> int:
+    cls = model.problem.vehicle_classes[veh.cls_idx]
+    path = ([veh.start_node] if veh.start_node else []) + seq
+    path += [veh.end_node] if veh.end_node else []
+    metres = int(sum(model.distance_m[a, b] for a, b in itertools.pairwise(path)))
+    if model.problem.objective is ObjectiveKind.DISTANCE:
+        return metres
+    return cls.fixed_cost + cls.cost_per_m * metres
+
+
+def _insert_best(
+    model: _Model, veh: _Vehicle, seq: list[int], request_idx: int
+) -> tuple[int, list[int], list[int]] | None:
+    """Cheapest feasible positions of one request's pickup and drop-off in ``seq``."""
+    p, d = model.pickup_node(request_idx), model.dropoff_node(request_idx)
+    best: tuple[int, list[int], list[int]] | None = None
+    for i in range(len(seq) + 1):
+        for j in range(i, len(seq) + 1):
+            cand = [*seq[:i], p, *seq[i:j], d, *seq[j:]]
+            cost = _route_cost(model, veh, cand)
+            if best is not None and cost >= best[0]:
+                continue
+            starts = _route_ok(model, veh, cand)
+            if starts is not None:
+                best = (cost, cand, starts)
+    return best
+
+
+def _repair(
+    model: _Model, routes: list[tuple[int, list[int], list[int]]], deadline: float
+) -> list[tuple[int, list[int], list[int]]]:
+    """Place requests the search left out, where a cheap insertion finds room.
+
+    Same-vehicle groups go in together (into one existing route, or one new vehicle);
+    other requests one by one. The search stops when it runs out of time or keeps a
+    request out because of a soft constraint; this pass costs milliseconds for a few
+    requests and stops at ``deadline`` (``time.monotonic()``) when many are left out.
+    """
+    problem = model.problem
+    served = {model.nodes[n].request_idx for _, seq, _ in routes for n in seq}
+    missing = [i for i in range(len(model.requests)) if i not in served]
+    if not missing:
+        return routes
+    position = {r.request_id: i for i, r in enumerate(model.requests)}
+    units: list[list[int]] = []
+    grouped: set[int] = set()
+    for group in problem.same_vehicle:
+        members = [position[g] for g in group if g in position and position[g] in missing]
+        if len(members) > 1:
+            units.append(members)
+            grouped.update(members)
+    units += [[i] for i in missing if i not in grouped]
+    routes = list(routes)
+    used = {vi for vi, _, _ in routes}
+    type_cap: dict[str, int] = {}
+    type_used: dict[str, int] = {}
+    for vi, v in enumerate(model.vehicles):
+        c = problem.vehicle_classes[v.cls_idx]
+        if c.num_available is not None:
+            type_cap[c.vehicle_type] = c.num_available
+            type_used.setdefault(c.vehicle_type, 0)
+            if vi in used:
+                type_used[c.vehicle_type] += 1
+    placed = 0
+    for unit in units:
+        if time.monotonic() > deadline:
+            break
+        best: tuple[int, int, int, list[int], list[int]] | None = None  # delta, slot, vi, ...
+        options: list[tuple[int, int, list[int]]] = [
+            (k, vi, seq) for k, (vi, seq, _) in enumerate(routes)
+        ]
+        seen_classes: set[int] = set()
+        for vi, v in enumerate(model.vehicles):
+            c = problem.vehicle_classes[v.cls_idx]
+            if vi in used or v.cls_idx in seen_classes:
+                continue
+            if (
+                c.num_available is not None
+                and type_used[c.vehicle_type] >= type_cap[c.vehicle_type]
+            ):
+                continue
+            seen_classes.add(v.cls_idx)
+            options.append((-1, vi, []))
+        for slot, vi, seq in options:
+            veh = model.vehicles[vi]
+            base = _route_cost(model, veh, seq) if seq else 0
+            cand: tuple[int, list[int], list[int]] | None = (base, seq, [])
+            for i in unit:
+                assert cand is not None
+                cand = _insert_best(model, veh, cand[1], i)
+                if cand is None:
+                    break
+            if cand is None:
+                continue
+            delta = cand[0] - base
+            if best is None or delta < best[0]:
+                best = (delta, slot, vi, cand[1], cand[2])
+        if best is None:
+            continue
+        _, slot, vi, seq, starts = best
+        if slot >= 0:
+            routes[slot] = (vi, seq, starts)
+        else:
+            routes.append((vi, seq, starts))
+            used.add(vi)
+            c = problem.vehicle_classes[model.vehicles[vi].cls_idx]
+            if c.num_available is not None:
+                type_used[c.vehicle_type] += 1
+        placed += len(unit)
+    if placed:
+        logger.info("%s: repair placed %d request(s) the search left out", problem.name, placed)
+    return routes
 
 
 def _add_load(
