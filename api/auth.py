@@ -198,7 +198,8 @@ class Allow:
             raise ValueError(msg)
         self.roles = frozenset(roles)
 
-    def __call__(self, principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    # async: a pure check, so FastAPI need not hand it to the thread pool.
+    async def __call__(self, principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         if principal.role not in self.roles:
             allowed = ", ".join(sorted(self.roles))
             msg = f"Role '{principal.role}' may not do this (allowed: {allowed})."

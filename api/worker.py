@@ -216,16 +216,25 @@ class Worker:
             name=f"heartbeat-{job.id[:8]}",
         )
         beat.start()
+
+        def stop_beat() -> None:
+            # Before the final write: a beat after it would find the job finished and
+            # report a lost lease that was never lost.
+            done.set()
+            beat.join(timeout=10)
+
         try:
-            self._solve_and_store(job, progress)
+            self._solve_and_store(job, progress, stop_beat)
         except jobs.LeaseLostError:
             logger.warning("worker %s lost job %s to another worker", self.worker_id, job.id)
         except RoutingError as err:
+            stop_beat()
             _, code = domain_error_status(err)
             jobs.fail(self.factory, job.id, self.worker_id, code, str(err).split("\n", 1)[0])
             logger.info("job %s failed: %s", job.id, code)
         except Exception:
             logger.exception("job %s: unexpected error", job.id)
+            stop_beat()
             jobs.fail(
                 self.factory,
                 job.id,
@@ -234,8 +243,7 @@ class Worker:
                 "The solve failed unexpectedly; the service log has the details.",
             )
         finally:
-            done.set()
-            beat.join(timeout=10)
+            stop_beat()
 
     def _heartbeat(self, job_id: str, progress: _Progress, done: threading.Event) -> None:
         while not done.wait(self.settings.heartbeat_s):
@@ -256,7 +264,9 @@ class Worker:
                 logger.warning("worker %s: lease of job %s is gone", self.worker_id, job_id)
                 return
 
-    def _solve_and_store(self, job: JobRow, progress: _Progress) -> None:
+    def _solve_and_store(
+        self, job: JobRow, progress: _Progress, stop_beat: Callable[[], None]
+    ) -> None:
         params = job.params
         with self.factory() as session:
             loaded = load_scenario(session, job.scenario_id)
@@ -289,6 +299,7 @@ class Worker:
             self.settings,
         )
         logger.info("job %s solved in %.1f s", job.id, time.monotonic() - started)
+        stop_beat()
         with self.factory() as session, session.begin():
             jobs.finish_with_plan(session, job.id, self.worker_id)
             session.execute(

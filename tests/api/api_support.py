@@ -199,5 +199,6 @@ def solve_world(world: World, files: dict[str, bytes]) -> None:
 
 
 def fresh_app(tmp_path: Path, **overrides: Any) -> tuple[FastAPI, Settings]:
-    settings = make_settings(f"sqlite:///{tmp_path / 'schoolrun.db'}", tmp_path, **overrides)
+    url = overrides.pop("database_url", None) or f"sqlite:///{tmp_path / 'schoolrun.db'}"
+    settings = make_settings(url, tmp_path, **overrides)
     return create_app(settings), settings

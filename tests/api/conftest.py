@@ -108,3 +108,22 @@ def fresh(tmp_path: Path) -> Iterator[World]:
         w = World(backend="sqlite", app=app, client=client, settings=settings)
         add_users(w)
         yield w
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def fresh_any(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    """Like ``fresh``, on SQLite and on a throwaway PostgreSQL database."""
+    pg = None
+    if request.param == "postgres":
+        pg = create_pg_database(request.getfixturevalue("pg_server"))
+    url = pg or f"sqlite:///{tmp_path / 'schoolrun.db'}"
+    settings = make_settings(url, tmp_path)
+    app = create_app(settings)
+    try:
+        with TestClient(app) as client:
+            w = World(backend=request.param, app=app, client=client, settings=settings)
+            add_users(w)
+            yield w
+    finally:
+        if pg is not None:
+            drop_pg_database(pg)

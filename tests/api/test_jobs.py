@@ -32,6 +32,13 @@ def scenario_id(fresh: World, tiny_files: dict[str, bytes]) -> int:
     return upload_tiny(fresh.client, fresh.headers["officer"], tiny_files)
 
 
+@pytest.fixture
+def any_world(fresh_any: World, tiny_files: dict[str, bytes]) -> World:
+    """SQLite and PostgreSQL: the lease protocol must hold on both."""
+    fresh_any.scenario_id = upload_tiny(fresh_any.client, fresh_any.headers["officer"], tiny_files)
+    return fresh_any
+
+
 def one_route_plan(scenario: Scenario) -> Plan:
     """A hand-made AM plan carrying the first pupil (what a fake solve returns)."""
     pupil = scenario.pupils[0]
@@ -226,24 +233,22 @@ def submit(world: World, scenario_id: int) -> str:
     return str(response.json()["job_id"])
 
 
-def test_a_claimed_job_is_not_claimed_by_a_second_worker(fresh: World, scenario_id: int) -> None:
-    job_id = submit(fresh, scenario_id)
-    first = jobs.claim_next(fresh.factory, "w1", lease_s=60, max_attempts=3)
-    second = jobs.claim_next(fresh.factory, "w2", lease_s=60, max_attempts=3)
+def test_a_claimed_job_is_not_claimed_by_a_second_worker(any_world: World) -> None:
+    job_id = submit(any_world, any_world.scenario_id)
+    first = jobs.claim_next(any_world.factory, "w1", lease_s=60, max_attempts=3)
+    second = jobs.claim_next(any_world.factory, "w2", lease_s=60, max_attempts=3)
     assert first is not None and first.id == job_id and first.lease_owner == "w1"
     assert second is None
 
 
-def test_concurrent_claims_give_the_job_to_exactly_one_worker(
-    fresh: World, scenario_id: int
-) -> None:
-    submit(fresh, scenario_id)
+def test_concurrent_claims_give_the_job_to_exactly_one_worker(any_world: World) -> None:
+    submit(any_world, any_world.scenario_id)
     barrier = threading.Barrier(4)
     won: list[str] = []
 
     def claim(name: str) -> None:
         barrier.wait()
-        if jobs.claim_next(fresh.factory, name, lease_s=60, max_attempts=3) is not None:
+        if jobs.claim_next(any_world.factory, name, lease_s=60, max_attempts=3) is not None:
             won.append(name)
 
     threads = [threading.Thread(target=claim, args=(f"w{i}",)) for i in range(4)]
@@ -263,30 +268,28 @@ def expire_lease(world: World, job_id: str) -> None:
         )
 
 
-def test_expired_lease_is_taken_over_and_the_late_worker_writes_nothing(
-    fresh: World, scenario_id: int
-) -> None:
-    job_id = submit(fresh, scenario_id)
-    dead = jobs.claim_next(fresh.factory, "dead", lease_s=60, max_attempts=3)
+def test_expired_lease_is_taken_over_and_the_late_worker_writes_nothing(any_world: World) -> None:
+    job_id = submit(any_world, any_world.scenario_id)
+    dead = jobs.claim_next(any_world.factory, "dead", lease_s=60, max_attempts=3)
     assert dead is not None
-    expire_lease(fresh, job_id)
-    assert fresh.worker(worker_id="alive", solve=fake_solve).run_once()
-    job = job_row(fresh, job_id)
+    expire_lease(any_world, job_id)
+    assert any_world.worker(worker_id="alive", solve=fake_solve).run_once()
+    job = job_row(any_world, job_id)
     assert (job.state, job.attempts, job.lease_owner) == ("succeeded", 2, None)
     # The first worker wakes up and tries to finish: its lease is gone, nothing is written.
-    with fresh.factory() as session, pytest.raises(jobs.LeaseLostError), session.begin():
+    with any_world.factory() as session, pytest.raises(jobs.LeaseLostError), session.begin():
         jobs.finish_with_plan(session, job_id, "dead")
-    assert count_plans(fresh, job_id) == 1
+    assert count_plans(any_world, job_id) == 1
 
 
-def test_the_database_refuses_a_second_plan_for_one_job(fresh: World, scenario_id: int) -> None:
-    job_id = submit(fresh, scenario_id)
-    assert fresh.worker(solve=fake_solve).run_once()
-    with fresh.factory() as session, pytest.raises(IntegrityError), session.begin():
+def test_the_database_refuses_a_second_plan_for_one_job(any_world: World) -> None:
+    job_id = submit(any_world, any_world.scenario_id)
+    assert any_world.worker(solve=fake_solve).run_once()
+    with any_world.factory() as session, pytest.raises(IntegrityError), session.begin():
         session.add(
             PlanRow(
                 job_id=job_id,
-                scenario_id=scenario_id,
+                scenario_id=any_world.scenario_id,
                 scenario_name="x",
                 runs=[],
                 travel_model="",
@@ -297,18 +300,16 @@ def test_the_database_refuses_a_second_plan_for_one_job(fresh: World, scenario_i
                 school_ids=[],
             )
         )
-    assert count_plans(fresh, job_id) == 1
+    assert count_plans(any_world, job_id) == 1
 
 
-def test_job_whose_workers_keep_dying_fails_after_max_attempts(
-    fresh: World, scenario_id: int
-) -> None:
-    job_id = submit(fresh, scenario_id)
-    for attempt in range(fresh.settings.max_job_attempts):
-        assert jobs.claim_next(fresh.factory, f"w{attempt}", lease_s=60, max_attempts=3)
-        expire_lease(fresh, job_id)
-    assert jobs.claim_next(fresh.factory, "last", lease_s=60, max_attempts=3) is None
-    job = job_row(fresh, job_id)
+def test_job_whose_workers_keep_dying_fails_after_max_attempts(any_world: World) -> None:
+    job_id = submit(any_world, any_world.scenario_id)
+    for attempt in range(any_world.settings.max_job_attempts):
+        assert jobs.claim_next(any_world.factory, f"w{attempt}", lease_s=60, max_attempts=3)
+        expire_lease(any_world, job_id)
+    assert jobs.claim_next(any_world.factory, "last", lease_s=60, max_attempts=3) is None
+    job = job_row(any_world, job_id)
     assert (job.state, job.error_code) == ("failed", "worker_lost")
 
 

@@ -8,10 +8,18 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from api_support import World, add_users, fresh_app, upload_tiny
+import pytest
+from api_support import (
+    World,
+    add_users,
+    create_pg_database,
+    drop_pg_database,
+    fresh_app,
+    upload_tiny,
+)
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -45,10 +53,20 @@ def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None
     raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'schoolrun.db'}"
+        return
+    url = create_pg_database(request.getfixturevalue("pg_server"))
+    yield url
+    drop_pg_database(url)
+
+
 def test_killed_worker_job_is_finished_once_by_another_worker(
-    tmp_path: Path, tiny_files: dict[str, bytes]
+    tmp_path: Path, tiny_files: dict[str, bytes], database_url: str
 ) -> None:
-    app, settings = fresh_app(tmp_path, lease_s=LEASE_S)
+    app, settings = fresh_app(tmp_path, lease_s=LEASE_S, database_url=database_url)
     env = {
         **os.environ,
         "SCHOOLRUN_DATABASE_URL": settings.database_url,
