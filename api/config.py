@@ -14,6 +14,8 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_STATE_DIR = Path(".schoolrun")
+# The embedded default scenario, found from the checkout rather than the working folder.
+DEFAULT_SCENARIO_DIR = Path(__file__).resolve().parents[1] / "data" / "havering"
 
 
 def normalise_database_url(url: str) -> str:
@@ -57,7 +59,7 @@ class Settings(BaseSettings):
     cache_dir: Path | None = None
 
     # `schoolrun serve`.
-    default_scenario_dir: Path = Path("data/havering")
+    default_scenario_dir: Path = DEFAULT_SCENARIO_DIR
     host: str = "127.0.0.1"
     port: int = 8000
 
