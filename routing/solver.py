@@ -63,6 +63,11 @@ logger = logging.getLogger(__name__)
 
 NOT_PLACED_REASON = "no feasible vehicle found within the time limit"
 NOT_PLACED_CODE = "not_placed"
+SIBLINGS_APART_REASON = (
+    "travels with a sibling at another school, and no vehicle found within the time limit "
+    "could carry them together inside the school windows and ride limits"
+)
+SIBLINGS_APART_CODE = "siblings_apart"
 RIDE_TIE_BREAK_PER_S = 2
 """Objective units per second of route duration (cost problems): a tie-breaker only.
 
@@ -853,8 +858,11 @@ def _plan_from_routes(
                 cost_pence=route_cost_pence(cls, distance, problem.cost_units_per_pence),
             )
         )
+    with_siblings = {rid for group in problem.same_vehicle for rid in group}
     unassigned = tuple(
-        Unassigned(pid, problem.run, NOT_PLACED_REASON, code=NOT_PLACED_CODE)
+        Unassigned(pid, problem.run, SIBLINGS_APART_REASON, code=SIBLINGS_APART_CODE)
+        if r.request_id in with_siblings
+        else Unassigned(pid, problem.run, NOT_PLACED_REASON, code=NOT_PLACED_CODE)
         for i, r in enumerate(model.requests)
         if i not in served
         for pid in r.pupil_ids
