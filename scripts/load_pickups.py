@@ -114,7 +114,6 @@ def self_host(args: argparse.Namespace, workdir: Path) -> tuple[Target, subproce
     from api.worker import Worker
 
     database_url = args.database_url or f"sqlite:///{workdir / 'load.db'}"
-    reuse = args.database_url is None and (workdir / "load.db").exists()
     env = {
         **os.environ,
         "SCHOOLRUN_DATABASE_URL": database_url,
@@ -126,8 +125,10 @@ def self_host(args: argparse.Namespace, workdir: Path) -> tuple[Target, subproce
     engine = make_engine(settings.database_url)
     upgrade_to_head(engine)
     factory = make_session_factory(engine)
-    if reuse:
-        return _serve(env, factory, engine)
+    with factory() as session:
+        # A database that already has the load user and a plan is reused (no new solve).
+        if session.scalar(select(UserRow.id).where(UserRow.username == "load-school")):
+            return _serve(env, factory, engine)
     scenario = scenario_from_folder(Path(args.scenario))
     with factory() as session, session.begin():
         row = add_scenario(session, scenario, source_dir=Path(args.scenario))
@@ -226,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=None, help="self-host on this database")
     parser.add_argument(
         "--workdir", default=None,
-        help="self-host state folder; a second run reuses its solved plan",
+        help="self-host state folder (a second run reuses the plan solved in its database)",
     )  # fmt: skip
     args = parser.parse_args(argv)
     server = None
