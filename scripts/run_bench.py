@@ -301,7 +301,12 @@ def _report(
             any_res = next((r for s in cols for r in results.get((name, s), [])), None)
             nreq = str(any_res.num_requests) if any_res else "?"
             bcell = f"{best.value:.2f}" if best else "-"
-            cells = [_cell(results.get((name, s), [])) for s in cols]
+            cells = [
+                "not run"
+                if args.render is not None and not results.get((name, s))
+                else _cell(results.get((name, s), []))
+                for s in cols
+            ]
             lines.append("| " + " | ".join([name, nreq, bcell, *cells]) + " |")
         lines.append("")
         lines += _summary(family, rows, cols, results)
