@@ -390,8 +390,9 @@ class PickupListResponse(BaseModel):
 
 
 def pickup_response(trip: Any) -> PickupResponse:
-    """From a ``plan_trips`` row (ORM object or plain row with the same names)."""
-    return PickupResponse(
+    """From a ``plan_trips`` row (ORM object or plain row with the same names), unvalidated:
+    the database's column types already are the model's."""
+    return PickupResponse.model_construct(
         name=trip.display_name,
         run=trip.run,
         pickup=clock(trip.pickup_s),
