@@ -79,7 +79,14 @@ COPIES_SHARE_DIVISOR = 2
 """Vehicles offered per class: the requests it is cheapest for, + requests / (places / 2)."""
 
 _FIRST_SOLUTION = routing_enums_pb2.FirstSolutionStrategy
-AUTO_FIRST_SOLUTION = "LOCAL_CHEAPEST_INSERTION"
+AUTO_FIRST_SOLUTION = "PARALLEL_CHEAPEST_INSERTION"
+AUTO_PARALLEL_MAX_REQUESTS = 200
+"""With "auto": parallel cheapest insertion up to this many requests, local cheapest above.
+
+Measured (AM, 60 s, loaded 2-core machine): synthetic 200 requests, parallel 315.9k
+pence vs local 330.9k, first plans at about 2 s each; synthetic 476 requests, parallel
+had placed 12 requests when 60 s ran out, local found its first plan at 25.6 s.
+"""
 
 ProgressFn = Callable[[SolveProgress], None]
 
@@ -191,8 +198,15 @@ def _layout_rank(c: VehicleClass) -> tuple[int, int, int]:
     return (c.fixed_cost, -c.wheelchair_places, -c.seats)
 
 
-def _first_solution_strategy(name: str) -> int:
-    key = AUTO_FIRST_SOLUTION if name.lower() == "auto" else name.upper()
+def _first_solution_strategy(name: str, num_requests: int) -> int:
+    if name.lower() == "auto":
+        key = (
+            AUTO_FIRST_SOLUTION
+            if num_requests <= AUTO_PARALLEL_MAX_REQUESTS
+            else "LOCAL_CHEAPEST_INSERTION"
+        )
+    else:
+        key = name.upper()
     try:
         return int(getattr(_FIRST_SOLUTION, key))
     except AttributeError as err:
@@ -224,7 +238,8 @@ def solve(
         The requests, vehicle classes and matrices (from ``build_problem`` or a benchmark).
     params
         ``time_limit_s`` (wall clock, seconds), ``first_solution`` (an OR-Tools
-        first-solution strategy name, or "auto" = local cheapest insertion), ``seed``.
+        first-solution strategy name, or "auto": parallel cheapest insertion up to
+        ``AUTO_PARALLEL_MAX_REQUESTS`` requests, local cheapest insertion above), ``seed``.
     progress
         Called with a :class:`SolveProgress` on each improving solution (at most twice
         a second) and once at the end; ``best_cost_pence`` is the best cost so far.
@@ -378,7 +393,9 @@ def solve(
     _cap_shared_availability(routing, solver, problem, model)
 
     search = pywrapcp.DefaultRoutingSearchParameters()
-    search.first_solution_strategy = _first_solution_strategy(params.first_solution)
+    search.first_solution_strategy = _first_solution_strategy(
+        params.first_solution, len(model.requests)
+    )
     search.local_search_metaheuristic = (
         routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     )
