@@ -251,14 +251,14 @@ def _group_pupils(
         unique = tuple(dict.fromkeys(idxs))
         if len(unique) < 2:
             continue
-        members = [p for i in unique for p in groups[i].pupils]
-        if any(p.needs.travel_alone for p in members):
+        in_group = [p for i in unique for p in groups[i].pupils]
+        if any(p.needs.travel_alone for p in in_group):
             notes.append(
                 f"Sibling group '{name}' includes a pupil who travels alone: "
                 "the siblings are not required to share a vehicle."
             )
             continue
-        ids = [p.pupil_id for p in members]
+        ids = [p.pupil_id for p in in_group]
         if any(frozenset((a, b)) in incompatible for i, a in enumerate(ids) for b in ids[i + 1 :]):
             notes.append(
                 f"Sibling group '{name}' includes an incompatible pair: "
@@ -545,7 +545,7 @@ def build_problem(
     incompatible = tuple(
         sorted(
             {
-                tuple(sorted((request_of_pupil[a], request_of_pupil[b])))  # type: ignore[misc]
+                tuple(sorted((request_of_pupil[a], request_of_pupil[b])))
                 for a, b in (tuple(pair) for pair in incompatible_pupils)
                 if a in request_of_pupil
                 and b in request_of_pupil
