@@ -301,3 +301,20 @@ def test_restrict_keeps_a_subset_with_consistent_matrices() -> None:
             == problem.duration_s[whole.pickup_loc, whole.dropoff_loc]
         )
     assert all(c.num_available == 2 for c in part.vehicle_classes)
+
+
+def test_incompatible_siblings_are_neither_merged_nor_tied_together() -> None:
+    scenario, matrix = scenario_on_line(
+        {"S1": 0.0, "S2": 1.0},
+        [
+            ("A", "S1", 3.0, {"sibling_group": "G"}),
+            ("B", "S1", 3.0, {"sibling_group": "G"}),
+            ("C", "S2", 3.0, {"sibling_group": "G"}),
+        ],
+        vehicle_types=(TAXI,),
+        incompatible=(("A", "B"),),
+    )
+    problem, _ = build_problem(scenario, matrix, Run.AM)
+    assert [r.pupil_ids for r in problem.requests] == [("A",), ("B",), ("C",)]
+    assert problem.same_vehicle == ()
+    assert len(problem.incompatible) == 1
