@@ -126,9 +126,9 @@ def self_host(args: argparse.Namespace, workdir: Path) -> tuple[Target, subproce
     upgrade_to_head(engine)
     factory = make_session_factory(engine)
     with factory() as session:
-        # A database that already has the load user and a plan is reused (no new solve).
-        if session.scalar(select(UserRow.id).where(UserRow.username == "load-school")):
-            return _serve(env, factory, engine)
+        prepared = session.scalar(select(UserRow.id).where(UserRow.username == "load-school"))
+    if prepared:  # a database with the load user and its plan is reused (no new solve)
+        return _serve(env, factory, engine)
     scenario = scenario_from_folder(Path(args.scenario))
     with factory() as session, session.begin():
         row = add_scenario(session, scenario, source_dir=Path(args.scenario))

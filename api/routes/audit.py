@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 
-from api.deps import Officer, SessionDep
+from api.deps import Officer, ReadSessionDep
 from api.models import AuditRow
 from api.schemas import AuditEntryResponse
 
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 @router.get("", response_model=list[AuditEntryResponse])
 def list_audit(
     user: Officer,
-    session: SessionDep,
+    session: ReadSessionDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     request_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> list[AuditEntryResponse]:

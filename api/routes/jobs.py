@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from api import jobs
-from api.deps import OfficerOrFinance, SessionDep
+from api.deps import OfficerOrFinance, ReadSessionDep
 from api.errors import not_found
 from api.models import JobRow
 from api.schemas import ErrorResponse, JobResponse
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
 def read_job(
     job_id: Annotated[str, Path(min_length=1, max_length=64)],
     user: OfficerOrFinance,
-    session: SessionDep,
+    session: ReadSessionDep,
 ) -> JobResponse:
     """A job's state (queued, running, succeeded, failed), progress and best cost."""
     job = session.get(JobRow, job_id)

@@ -11,7 +11,14 @@ from sqlalchemy import select
 from api import audit, jobs
 from api.auth import Principal, Role
 from api.convert import from_jsonable
-from api.deps import Officer, OfficerOrFinance, SessionDep, SessionFactoryDep, SettingsDep
+from api.deps import (
+    Officer,
+    OfficerOrFinance,
+    ReadSessionDep,
+    SessionDep,
+    SessionFactoryDep,
+    SettingsDep,
+)
 from api.errors import ApiError, not_found
 from api.exports import plan_csv, plan_geojson
 from api.models import PlanRow, ScenarioRow
@@ -133,7 +140,7 @@ def submit_plan(
 @router.get("/plans", response_model=list[PlanListItemResponse])
 def list_plans(
     user: OfficerOrFinance,
-    session: SessionDep,
+    session: ReadSessionDep,
     scenario_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> list[PlanListItemResponse]:
     """Plans, newest first (optionally of one scenario)."""
@@ -247,7 +254,7 @@ def read_plan(
 
 @router.get("/plans/{plan_id}/comparison", response_model=ComparisonResponse, responses=NOT_FOUND)
 def read_comparison(
-    plan_id: PlanId, user: OfficerOrFinance, session: SessionDep
+    plan_id: PlanId, user: OfficerOrFinance, session: ReadSessionDep
 ) -> ComparisonResponse:
     """The plan against today's arrangement: cost per day and year, per pupil, by school
     and vehicle type, ride times."""

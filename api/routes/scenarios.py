@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api import audit, scenario_store
-from api.deps import Officer, OfficerOrFinance, SessionDep, SettingsDep
+from api.deps import Officer, OfficerOrFinance, ReadSessionDep, SessionDep, SettingsDep
 from api.domain import scenario_from_tables
 from api.errors import ApiError, not_found
 from api.models import PupilRow, ScenarioRow
@@ -152,7 +152,9 @@ def upload_scenario_json(
 
 
 @router.get("", response_model=list[ScenarioSummaryResponse])
-def list_scenarios(user: OfficerOrFinance, session: SessionDep) -> list[ScenarioSummaryResponse]:
+def list_scenarios(
+    user: OfficerOrFinance, session: ReadSessionDep
+) -> list[ScenarioSummaryResponse]:
     """Every scenario, newest first (counts only)."""
     rows = session.scalars(select(ScenarioRow).order_by(ScenarioRow.id.desc()))
     return [_summary(r) for r in rows]
@@ -162,7 +164,7 @@ def list_scenarios(user: OfficerOrFinance, session: SessionDep) -> list[Scenario
     "/{scenario_id}", response_model=ScenarioResponse, responses={404: {"model": ErrorResponse}}
 )
 def get_scenario(
-    scenario_id: ScenarioId, user: OfficerOrFinance, session: SessionDep
+    scenario_id: ScenarioId, user: OfficerOrFinance, session: ReadSessionDep
 ) -> ScenarioResponse:
     """A scenario's schools (with pupil counts), vehicle types and policy; no pupils."""
     row = scenario_store.get_scenario_row(session, scenario_id)
