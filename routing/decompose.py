@@ -17,6 +17,12 @@ Incompatible pairs need no care here: two parts never share a vehicle. A vehicle
 The parts run on a process pool (``spawn`` context, OR-Tools imported in the workers);
 each part gets a share of the run's time budget in proportion to its size and never runs
 past the run's deadline, so the whole run ends within ``SolveParams.time_limit_s``.
+
+Measured on the embedded Havering scenario (802 pupils, 35 schools, approximate travel
+model, this 2-core machine shared with other work): 7 parts of 100-119 requests per run;
+``time_limit_s=120`` per run plans AM and PM in 236 s wall including loading (day cost
+£25,323, 346 routes, no checker violations); ``time_limit_s=60`` in 117 s (£26,098).
+Recommended: 120 s per run (AM + PM within 5 minutes).
 """
 
 from __future__ import annotations

@@ -22,8 +22,17 @@ Model
 - every request is a disjunction with a large penalty, so a request no vehicle can take
   is dropped (and reported unassigned) instead of the solve failing;
 - incompatible pairs: ``AllDifferentExcept(vehicle vars, -1)`` (unperformed allowed);
-  siblings at different schools: equal vehicle vars; no mixed-school routes: one visit
-  type per school and hard type incompatibilities between schools.
+  siblings at different schools: a soft same-vehicle constraint priced like a dropped
+  request (hard equal vehicle variables stalled the insertion heuristics), groups still
+  split afterwards are repaired or unassigned; no mixed-school routes: one visit type
+  per school and hard type incompatibilities between schools;
+- after the search, a repair pass inserts left-out requests (cheapest feasible position,
+  checked here in Python) and the times are recomputed: AM as late as feasible (no early
+  pickups, no waiting at school), PM as early as feasible (home soonest).
+
+First solution "auto": parallel cheapest insertion up to ``AUTO_PARALLEL_MAX_REQUESTS``
+requests (cheaper plans), local cheapest insertion above (parallel is too slow to give a
+first plan at 500 requests); then guided local search until the time limit.
 
 Determinism
 -----------
