@@ -239,6 +239,7 @@ def _solve_bin(
     params: SolveParams,
     deadline: float,
     on_part: Callable[[Plan], None] | None = None,
+    on_improve: ProgressFn | None = None,
 ) -> list[Plan]:
     """Solve one worker's parts in turn, each given its share of the time left.
 
@@ -254,7 +255,7 @@ def _solve_bin(
         share = (deadline - time.time()) * len(part.requests) / remaining
         limit = max(MIN_PART_LIMIT_S, min(params.time_limit_s, share))
         try:
-            plan = solve(part, replace(params, time_limit_s=limit))
+            plan = solve(part, replace(params, time_limit_s=limit), on_improve)
         except NoSolutionError:
             logger.warning("%s: no solution", part.name)
             plan = _not_placed(part, NOT_PLACED_REASON)
@@ -346,7 +347,7 @@ def plan_run(
     plans: list[Plan] = []
     costs: list[int] = []
 
-    def report(message: str) -> None:
+    def report_cost(cost: int | None, message: str) -> None:
         if progress is not None:
             progress(
                 SolveProgress(
@@ -354,10 +355,13 @@ def plan_run(
                     parts_done=len(costs),
                     parts_total=total,
                     elapsed_s=time.monotonic() - started,
-                    best_cost_pence=sum(costs) if costs else None,
+                    best_cost_pence=cost,
                     message=message,
                 )
             )
+
+    def report(message: str) -> None:
+        report_cost(sum(costs) if costs else None, message)
 
     def on_part(plan: Plan) -> None:
         costs.append(sum(r.cost_pence for r in plan.routes))
@@ -365,7 +369,13 @@ def plan_run(
 
     report(f"{run.value}: solving {total} part(s) on {workers} process(es)")
     if workers <= 1:
-        plans = _solve_bin(part_problems, params, part_deadline, on_part)
+
+        def on_improve(p: SolveProgress) -> None:
+            # In process, the search's improving plans show too (a single part's bar moves).
+            if p.parts_done == 0 and p.best_cost_pence is not None:
+                report_cost(sum(costs) + p.best_cost_pence, f"{run.value}: improving")
+
+        plans = _solve_bin(part_problems, params, part_deadline, on_part, on_improve)
     else:
         context = multiprocessing.get_context("spawn")
         queue = context.Queue()
