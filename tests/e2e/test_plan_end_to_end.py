@@ -58,9 +58,9 @@ def test_plan_command_on_rutland_writes_checked_outputs(tmp_path: Path, capsys) 
     assert geo["type"] == "FeatureCollection" and geo["features"]
 
 
-def test_havering_slice_is_planned_cheaper_than_today(tmp_path: Path) -> None:
+def test_havering_slice_is_planned_checked_and_priced(tmp_path: Path) -> None:
     full = load_scenario(ROOT / "data" / "havering")
-    schools = {s.school_id for s in full.schools[:4]}
+    schools = {s.school_id for s in full.schools[:2]}
     pupils = tuple(p for p in full.pupils if p.school_id in schools)
     keep = {p.pupil_id for p in pupils}
     scenario = dataclasses.replace(
@@ -75,14 +75,17 @@ def test_havering_slice_is_planned_cheaper_than_today(tmp_path: Path) -> None:
     )
     matrix = build_travel_matrix(scenario, ROOT / "data" / "havering", cache_dir=tmp_path)
     assert matrix.is_approximate and "APPROXIMATE" in matrix.model
-    result = plan_scenario(scenario, matrix, SolveParams(time_limit_s=8, num_workers=2))
+    result = plan_scenario(scenario, matrix, SolveParams(time_limit_s=10, num_workers=2))
     assert check_plan(scenario, matrix, result.plan) == []
     assert result.plan.travel_model == matrix.model
-    # a planner that mixes pupils into shared vehicles beats school-by-school taxis
-    assert result.comparison.saving_day_pence > 0
     routed = {pid for r in result.plan.routes for pid in r.pupil_ids()}
     assert len(routed) >= 0.9 * len(pupils)
-
+    # The comparison prices both sides by the same money model.
+    comparison = result.comparison
+    assert comparison.saving_day_pence == (
+        comparison.current_cost.day_pence - comparison.plan_cost.day_pence
+    )
+    assert comparison.current_cost.num_pupils == len(pupils)
 
 @pytest.mark.slow
 def test_demo_command_plans_all_of_havering(tmp_path: Path, capsys) -> None:
@@ -94,4 +97,6 @@ def test_demo_command_plans_all_of_havering(tmp_path: Path, capsys) -> None:
     assert code == 0
     summary = json.loads((out / "summary.json").read_text())
     assert summary["num_violations"] == 0
-    assert summary["comparison"]["saving_day_pence"] > 0
+    # mixed-school routes across the borough beat today's school-by-school arrangement
+    assert summary["comparison"]["saving_pct"] > 10
+    assert summary["wall_seconds"] < 300
