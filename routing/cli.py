@@ -92,8 +92,10 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     written = write_plan_outputs(result, args.out, scenario_dir=args.scenario, wall_s=wall_s)
     print(format_summary(result, wall_s=wall_s))
     top = [p.name for p in written if p.parent == args.out]
-    print(f"\nWrote {', '.join(top)} (+ {len(written) - len(top)} school lists and route sheets)"
-          f" to {args.out}/")
+    print(
+        f"\nWrote {', '.join(top)} (+ {len(written) - len(top)} school lists and route sheets)"
+        f" to {args.out}/"
+    )
     return 0
 
 
@@ -172,7 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--seed", type=int, default=0)
     plan.add_argument("--workers", type=int, default=2, help="solver processes (default 2)")
     plan.add_argument(
-        "--max-part", type=int, default=SolveParams().max_part_requests,
+        "--max-part",
+        type=int,
+        default=SolveParams().max_part_requests,
         help="largest part a run is split into, in pupils",
     )
     plan.add_argument("--cache-dir", type=Path, default=None, help="travel matrix cache")
@@ -204,7 +208,10 @@ def build_parser() -> argparse.ArgumentParser:
     comp = sub.add_parser("compare", help="plan the baseline and what-if variants side by side")
     comp.add_argument("scenario", type=Path)
     comp.add_argument(
-        "--variant", action="append", default=[], metavar="NAME=OVERRIDES",
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME=OVERRIDES",
         help="e.g. ride60=ride_limit_primary_min=60,ride_limit_secondary_min=90",
     )
     comp.add_argument("--time-limit", type=float, default=60.0, help="seconds per run")

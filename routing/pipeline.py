@@ -17,7 +17,7 @@ from routing.costing import Comparison, compare
 from routing.dataset import load_scenario
 from routing.decompose import plan_run
 from routing.errors import InfeasiblePlanError
-from routing.model import Plan, Run, Scenario, SolveParams, SolveProgress
+from routing.model import Plan, Route, Run, Scenario, SolveParams, SolveProgress, Unassigned
 from routing.network import TravelMatrix, build_travel_matrix
 
 logger = logging.getLogger(__name__)
@@ -75,8 +75,8 @@ def plan_scenario(
         If the checker finds any violation: a plan that breaks a rule is never returned.
     """
     started = time.perf_counter()
-    routes = []
-    unassigned = []
+    routes: list[Route] = []
+    unassigned: list[Unassigned] = []
     notes: list[str] = []
     objective = 0
     for run in runs:
@@ -97,7 +97,9 @@ def plan_scenario(
     )
     violations = tuple(check_plan(scenario, matrix, plan))
     if violations:
-        logger.error("plan for %s failed the checker: %d violations", scenario.name, len(violations))
+        logger.error(
+            "plan for %s failed the checker: %d violations", scenario.name, len(violations)
+        )
         msg = (
             f"The plan for scenario '{scenario.name}' breaks {len(violations)} rule(s); "
             f"first: {violations[0].message}"
@@ -134,4 +136,3 @@ def plan_folder(
     return plan_scenario(
         scenario, matrix, params, runs=runs, progress=progress, matrix_seconds=matrix_seconds
     )
-

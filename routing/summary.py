@@ -26,21 +26,21 @@ Write = Callable[[str], None]
 
 def _cell(row: TableRow, value: float) -> str:
     if row.unit == "pence":
-        return format_gbp(int(round(value)))
+        return format_gbp(round(value))
     if row.unit == "min":
         return f"{value:.1f} min"
     if row.unit == "pct":
         return f"{value:.1f}%"
-    return f"{int(round(value)):,}"
+    return f"{round(value):,}"
 
 
 def _change(row: TableRow) -> str:
     if row.unit == "pence":
         sign = "-" if row.change < 0 else "+"
-        return f"{sign}{format_gbp(abs(int(round(row.change))))}"
+        return f"{sign}{format_gbp(abs(round(row.change)))}"
     if row.unit == "min":
         return f"{row.change:+.1f} min"
-    return f"{int(round(row.change)):+,}"
+    return f"{round(row.change):+,}"
 
 
 def comparison_lines(comparison: Comparison) -> list[str]:
@@ -167,6 +167,7 @@ def write_plan_outputs(
     out_dir.mkdir(parents=True, exist_ok=True)
     path_coords = road_path_coords(result.scenario, scenario_dir)
     written = write_plan_files(result.scenario, result.plan, out_dir, path_coords=path_coords)
-    written.append(write_summary_json(summary_dict(result, wall_s=wall_s), out_dir / "summary.json"))
+    written.append(
+        write_summary_json(summary_dict(result, wall_s=wall_s), out_dir / "summary.json")
+    )
     return written
-

@@ -30,8 +30,17 @@ def _attending(scenario, run: Run) -> set[str]:
 def test_plan_command_on_rutland_writes_checked_outputs(tmp_path: Path, capsys) -> None:
     out = tmp_path / "rutland"
     code = main(
-        ["plan", str(ROOT / "data" / "rutland"), "--time-limit", "8", "--out", str(out),
-         "--quiet", "--cache-dir", str(tmp_path / "cache")]
+        [
+            "plan",
+            str(ROOT / "data" / "rutland"),
+            "--time-limit",
+            "8",
+            "--out",
+            str(out),
+            "--quiet",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+        ]
     )
     assert code == 0
     printed = capsys.readouterr().out
@@ -69,9 +78,7 @@ def test_havering_slice_is_planned_checked_and_priced(tmp_path: Path) -> None:
         incompatible_pairs=tuple(
             pair for pair in full.incompatible_pairs if {pair.pupil_a, pair.pupil_b} <= keep
         ),
-        current_routes=tuple(
-            r for r in full.current_routes if set(r.pupil_ids) <= keep
-        ),
+        current_routes=tuple(r for r in full.current_routes if set(r.pupil_ids) <= keep),
     )
     matrix = build_travel_matrix(scenario, ROOT / "data" / "havering", cache_dir=tmp_path)
     assert matrix.is_approximate and "APPROXIMATE" in matrix.model
@@ -87,12 +94,22 @@ def test_havering_slice_is_planned_checked_and_priced(tmp_path: Path) -> None:
     )
     assert comparison.current_cost.num_pupils == len(pupils)
 
+
 @pytest.mark.slow
 def test_demo_command_plans_all_of_havering(tmp_path: Path, capsys) -> None:
     out = tmp_path / "havering"
     code = main(
-        ["plan", str(ROOT / "data" / "havering"), "--time-limit", "120", "--out", str(out),
-         "--quiet", "--cache-dir", str(tmp_path / "cache")]
+        [
+            "plan",
+            str(ROOT / "data" / "havering"),
+            "--time-limit",
+            "120",
+            "--out",
+            str(out),
+            "--quiet",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+        ]
     )
     assert code == 0
     summary = json.loads((out / "summary.json").read_text())
