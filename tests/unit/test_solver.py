@@ -377,3 +377,30 @@ def test_unknown_first_solution_strategy_is_rejected() -> None:
     problem, _ = build_problem(scenario, matrix, Run.AM)
     with pytest.raises(ValueError, match="first_solution 'fastest'"):
         solve(problem, dataclasses.replace(PARAMS, first_solution="fastest"))
+
+
+def test_repair_alone_builds_routes_that_pass_the_checker() -> None:
+    # The repair pass as a construction heuristic: from no routes, every request placed.
+    import time as _time
+
+    from routing.solver import _Model, _plan_from_routes, _repair
+
+    pupils = [(f"P{i}", "S1" if i % 3 else "S2", 1.0 + i, {}) for i in range(7)]
+    pupils += [("W", "S1", 2.0, {"needs": Needs(wheelchair=True, needs_assistant=True)})]
+    pupils += [
+        ("A", "S1", 5.0, {"sibling_group": "G"}),
+        ("B", "S2", 5.0, {"sibling_group": "G"}),
+    ]
+    scenario, matrix = scenario_on_line(
+        {"S1": 0.0, "S2": 1.0},
+        pupils,
+        vehicle_types=(TAXI, WAV),
+        incompatible=(("P1", "P2"),),
+    )
+    problem, _ = build_problem(scenario, matrix, Run.AM)
+    model = _Model(problem, 0)
+    routes = _repair(model, [], _time.monotonic() + 5)
+    plan = _plan_from_routes(problem, model, routes, _time.monotonic(), 0)
+    assert plan.unassigned == ()
+    assert check_plan(scenario, matrix, plan) == []
+    assert _route_of(plan, "A") == _route_of(plan, "B")
