@@ -41,11 +41,13 @@ def broken(files: dict[str, bytes]) -> dict[str, bytes]:
 
 
 def test_multipart_upload_stores_schools_pupils_and_needs(
-    fresh: World, tiny_files: dict[str, bytes]
+    fresh_any: World, tiny_files: dict[str, bytes]
 ) -> None:
-    scenario_id = upload_tiny(fresh.client, fresh.headers["officer"], tiny_files)
-    assert count_rows(fresh) == (1, 2, 6, 6)
-    body = fresh.client.get(f"/api/v1/scenarios/{scenario_id}", headers=fresh.headers["officer"])
+    scenario_id = upload_tiny(fresh_any.client, fresh_any.headers["officer"], tiny_files)
+    assert count_rows(fresh_any) == (1, 2, 6, 6)
+    body = fresh_any.client.get(
+        f"/api/v1/scenarios/{scenario_id}", headers=fresh_any.headers["officer"]
+    )
     assert body.json()["num_pupils"] == 6
     assert [v["name"] for v in body.json()["vehicle_types"]] == ["taxi", "mpv", "wav", "minibus"]
 
@@ -82,22 +84,22 @@ def test_json_upload_takes_row_lists(fresh: World, tiny_files: dict[str, bytes])
 
 @pytest.mark.parametrize("as_json", [False, True])
 def test_invalid_rows_are_listed_by_file_row_field_and_nothing_is_stored(
-    fresh: World, tiny_files: dict[str, bytes], as_json: bool
+    fresh_any: World, tiny_files: dict[str, bytes], as_json: bool
 ) -> None:
-    before = count_rows(fresh)
+    before = count_rows(fresh_any)
     files = broken(tiny_files)
     if as_json:
-        response = fresh.client.post(
+        response = fresh_any.client.post(
             "/api/v1/scenarios/json",
             json={"name": "bad", "files": {k: v.decode() for k, v in files.items()}},
-            headers=fresh.headers["officer"],
+            headers=fresh_any.headers["officer"],
         )
     else:
-        response = fresh.client.post(
+        response = fresh_any.client.post(
             "/api/v1/scenarios",
             data={"name": "bad"},
             files=multipart(files),
-            headers=fresh.headers["officer"],
+            headers=fresh_any.headers["officer"],
         )
     assert response.status_code == 422
     body = response.json()
@@ -106,7 +108,7 @@ def test_invalid_rows_are_listed_by_file_row_field_and_nothing_is_stored(
     assert ("pupils.csv", 2, "lon") in where
     assert ("pupils.csv", 3, "school_id") in where
     assert all(i["message"] for i in body["issues"])
-    assert count_rows(fresh) == before
+    assert count_rows(fresh_any) == before
 
 
 def test_missing_required_file_is_named(fresh: World, tiny_files: dict[str, bytes]) -> None:
@@ -136,15 +138,15 @@ def test_upload_rejects_files_that_are_not_scenario_files(
 
 
 def test_delete_removes_the_scenario_its_pupils_and_plans(
-    fresh: World, tiny_files: dict[str, bytes]
+    fresh_any: World, tiny_files: dict[str, bytes]
 ) -> None:
-    scenario_id = upload_tiny(fresh.client, fresh.headers["officer"], tiny_files)
+    scenario_id = upload_tiny(fresh_any.client, fresh_any.headers["officer"], tiny_files)
     url = f"/api/v1/scenarios/{scenario_id}"
-    assert fresh.client.delete(url, headers=fresh.headers["finance"]).status_code == 403
-    assert fresh.client.delete(url, headers=fresh.headers["officer"]).status_code == 204
-    assert fresh.client.get(url, headers=fresh.headers["officer"]).status_code == 404
-    assert fresh.client.delete(url, headers=fresh.headers["officer"]).status_code == 404
-    assert count_rows(fresh) == (0, 0, 0, 0)
+    assert fresh_any.client.delete(url, headers=fresh_any.headers["finance"]).status_code == 403
+    assert fresh_any.client.delete(url, headers=fresh_any.headers["officer"]).status_code == 204
+    assert fresh_any.client.get(url, headers=fresh_any.headers["officer"]).status_code == 404
+    assert fresh_any.client.delete(url, headers=fresh_any.headers["officer"]).status_code == 404
+    assert count_rows(fresh_any) == (0, 0, 0, 0)
 
 
 @pytest.mark.parametrize("scenario_id", ["0", "-1", str(2**63), "abc"])
