@@ -103,6 +103,9 @@ pence vs local 330.9k, first plans at about 2 s each; synthetic 476 requests, pa
 had placed 12 requests when 60 s ran out, local found its first plan at 25.6 s.
 """
 
+WARM_START_SHARE = 0.15
+"""At most this share of a solve's time limit goes to building the warm start."""
+
 ProgressFn = Callable[[SolveProgress], None]
 
 
@@ -154,7 +157,32 @@ class _Model:
         self.travel_s = np.where(mask, problem.duration_s[np.ix_(safe, safe)], 0).astype(np.int64)
         self.distance_m = np.where(mask, problem.distance_m[np.ix_(safe, safe)], 0).astype(np.int64)
         self.service_s = np.asarray([n.service_s for n in nodes], dtype=np.int64)
+        self.depot_node = depot_node
         self.vehicles = self._make_vehicles(depot_node)
+        classes = problem.vehicle_classes
+        self.classes_by_room = sorted(
+            range(len(classes)),
+            key=lambda ci: (-classes[ci].seats - classes[ci].wheelchair_places, ci),
+        )
+
+    def class_terminals(self, cls_idx: int) -> tuple[int, int]:
+        """Start and end nodes of a vehicle of this class (0 = the dummy of open routes)."""
+        c = self.problem.vehicle_classes[cls_idx]
+        start = 0 if c.start_loc is None else self.depot_node[c.start_loc]
+        end = 0 if c.end_loc is None else self.depot_node[c.end_loc]
+        return start, end
+
+    def add_vehicles(self, wanted: dict[int, int]) -> None:
+        """At least ``wanted[cls_idx]`` vehicles of each class (a warm start may need more)."""
+        have: dict[int, int] = {}
+        for v in self.vehicles:
+            have[v.cls_idx] = have.get(v.cls_idx, 0) + 1
+        for ci, n in sorted(wanted.items()):
+            c = self.problem.vehicle_classes[ci]
+            extra = n - have.get(ci, 0)
+            if c.num_available is not None:
+                extra = min(extra, c.num_available - have.get(ci, 0))
+            self.vehicles += [_Vehicle(ci, *self.class_terminals(ci)) for _ in range(extra)]
 
     def pickup_node(self, request_idx: int) -> int:
         return self.first_request_node + 2 * request_idx
@@ -244,6 +272,7 @@ def solve(
     progress: ProgressFn | None = None,
     *,
     solution_limit: int | None = None,
+    warm_start: bool = True,
 ) -> Plan:
     """Plan one run (or one part of a run) with OR-Tools.
 
@@ -261,6 +290,9 @@ def solve(
         a second) and once at the end; ``best_cost_pence`` is the best cost so far.
     solution_limit
         Stop after this many solutions (with a generous time limit, a reproducible run).
+    warm_start
+        Start the search from large single-school routes (``routing.warmstart``) instead
+        of OR-Tools' first-solution heuristic (cost problems only).
 
     Returns
     -------
@@ -278,6 +310,15 @@ def solve(
     if not problem.requests:
         return _empty_plan(problem, started)
     model = _Model(problem, params.seed)
+    warm: list[tuple[int, list[int]]] = []
+    if warm_start and problem.objective is ObjectiveKind.COST:
+        from routing.warmstart import initial_routes
+
+        warm = initial_routes(model, WARM_START_SHARE * params.time_limit_s)
+        wanted: dict[int, int] = {}
+        for ci, _ in warm:
+            wanted[ci] = wanted.get(ci, 0) + 1
+        model.add_vehicles(wanted)
     if not model.vehicles:
         return _plan_from_routes(problem, model, [], started, 0)
     nodes = model.nodes
@@ -447,7 +488,23 @@ def solve(
 
     routing.AddAtSolutionCallback(on_solution)
     setup_s = time.monotonic() - started
-    solution = routing.SolveWithParameters(search)
+    solution = None
+    if warm:
+        routing.CloseModelWithParameters(search)
+        free: dict[int, list[int]] = {}
+        for vi, v in enumerate(model.vehicles):
+            free.setdefault(v.cls_idx, []).append(vi)
+        per_vehicle: list[list[int]] = [[] for _ in model.vehicles]
+        for ci, warm_seq in warm:
+            if free.get(ci):
+                per_vehicle[free[ci].pop(0)] = [index[n] for n in warm_seq]
+        assignment = routing.ReadAssignmentFromRoutes(per_vehicle, True)
+        if assignment is None:
+            logger.warning("%s: OR-Tools rejected the warm start", problem.name)
+        else:
+            solution = routing.SolveFromAssignmentWithParameters(assignment, search)
+    if solution is None:
+        solution = routing.SolveWithParameters(search)
     if solution is None:
         msg = (
             f"OR-Tools found no solution for '{problem.name}' within {params.time_limit_s} s "
@@ -467,6 +524,7 @@ def solve(
             routes.append((vi, seq, cumuls))
     routes = _split_groups(model, routes)
     routes = _repair(model, routes, max(started + params.time_limit_s, time.monotonic() + 0.2))
+    routes = _right_size(model, routes)
     logger.info(
         "%s: %d requests, %d vehicles offered, setup %.1f s, objective %d",
         problem.name,
@@ -488,6 +546,54 @@ def solve(
             )
         )
     return plan
+
+
+def _right_size(
+    model: _Model, routes: list[tuple[int, list[int], list[int]]]
+) -> list[tuple[int, list[int], list[int]]]:
+    """Each route on the cheapest vehicle class that runs the same sequence.
+
+    Times do not depend on the vehicle, so the schedule stays; a type's ``num_available``
+    is respected (a route moves to a capped type only while vehicles of it are left).
+    """
+    from routing.warmstart import cheapest_class
+
+    problem = model.problem
+    if problem.objective is not ObjectiveKind.COST:
+        return routes
+    classes = problem.vehicle_classes
+    cap = {c.vehicle_type: c.num_available for c in classes if c.num_available is not None}
+    used: dict[str, int] = {}
+    for vi, _, _ in routes:
+        name = classes[model.vehicles[vi].cls_idx].vehicle_type
+        used[name] = used.get(name, 0) + 1
+    out: list[tuple[int, list[int], list[int]]] = []
+    moved = 0
+    for vi, seq, starts in routes:
+        veh = model.vehicles[vi]
+        name = classes[veh.cls_idx].vehicle_type
+        allowed = {
+            ci
+            for ci, c in enumerate(classes)
+            if c.vehicle_type == name
+            or c.vehicle_type not in cap
+            or used.get(c.vehicle_type, 0) < cap[c.vehicle_type]
+        }
+        best = cheapest_class(model, seq, allowed)
+        if best is not None and best[0] != veh.cls_idx:
+            ci, new_starts = best
+            new = _Vehicle(ci, *model.class_terminals(ci))
+            if _route_cost(model, new, seq) < _route_cost(model, veh, seq):
+                model.vehicles.append(new)
+                used[name] -= 1
+                used[classes[ci].vehicle_type] = used.get(classes[ci].vehicle_type, 0) + 1
+                out.append((len(model.vehicles) - 1, seq, new_starts))
+                moved += 1
+                continue
+        out.append((vi, seq, starts))
+    if moved:
+        logger.info("%s: %d route(s) moved to a cheaper vehicle class", problem.name, moved)
+    return out
 
 
 def _split_groups(
