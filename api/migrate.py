@@ -11,6 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 ALEMBIC_INI = Path(__file__).resolve().parent / "alembic.ini"
+MIGRATION_LOCK_ID = 7_412_001  # any constant shared by every SchoolRun process
 
 
 def alembic_config(database_url: str) -> Config:
@@ -26,6 +27,11 @@ def upgrade_to_head(engine: Engine) -> None:
     """Apply every pending migration to the database behind ``engine``."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
+        # Several processes may start at once (uvicorn workers, solve workers): one
+        # migrates, the others wait and then find the schema at head. SQLite's BEGIN
+        # IMMEDIATE (api.db) already serialises them; PostgreSQL needs a lock.
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

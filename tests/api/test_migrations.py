@@ -60,3 +60,41 @@ def test_ready_is_503_when_the_schema_is_behind(tmp_path: Path) -> None:
         response = client.get("/ready")
         assert response.status_code == 503
         assert response.json()["schema_at_head"] is False
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_processes_starting_together_migrate_once(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    import threading
+
+    url = (
+        request.getfixturevalue("pg_url")
+        if backend == "postgres"
+        else f"sqlite:///{tmp_path / 'm.db'}"
+    )
+    from api.config import normalise_database_url
+
+    url = normalise_database_url(url)
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(3)
+
+    def start() -> None:
+        engine = make_engine(url)
+        try:
+            barrier.wait()
+            upgrade_to_head(engine)
+        except BaseException as err:  # collected and asserted below
+            errors.append(err)
+        finally:
+            engine.dispose()
+
+    threads = [threading.Thread(target=start) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert schema_diff(url) == []
