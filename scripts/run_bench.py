@@ -309,7 +309,7 @@ def _report(
             ]
             lines.append("| " + " | ".join([name, nreq, bcell, *cells]) + " |")
         lines.append("")
-        lines += _summary(family, rows, cols, results)
+        lines += _summary(family, rows, cols, results, args.render is not None)
     lines += [
         "## How to run",
         "",
@@ -360,11 +360,14 @@ def _summary(
     rows: list[str],
     cols: list[str],
     results: dict[tuple[str, str], list[BenchResult]],
+    rendered: bool = False,
 ) -> list[str]:
     out: list[str] = []
     rows = [n for n in rows if any(results.get((n, c)) for c in cols)]
     for s in cols:
         res = [results.get((n, s), []) for n in rows]
+        if rendered:
+            res = [r for r in res if r]  # instances this solver was not run on do not count
         ok = [r for r in res if r and all(x.feasible for x in r)]
         gaps = [
             statistics.median(x.gap_pct for x in r if x.gap_pct is not None)
@@ -373,11 +376,11 @@ def _summary(
         ]
         if gaps:
             out.append(
-                f"- {s}: {len(ok)}/{len(rows)} instances feasible; gap mean "
+                f"- {s}: {len(ok)}/{len(res)} instances feasible; gap mean "
                 f"{statistics.mean(gaps):+.2f}%, max {max(gaps):+.2f}%"
             )
         else:
-            out.append(f"- {s}: {len(ok)}/{len(rows)} instances feasible")
+            out.append(f"- {s}: {len(ok)}/{len(res)} instances feasible")
     refs = [c for c in cols if c.startswith("ortools")]
     for ours in [c for c in cols if c not in refs and c != "pyvrp"]:
         wins = total = 0
