@@ -20,7 +20,14 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.models import JobRow, PlanRow
+from api.models import ComparisonRow, JobRow, PlanRow
+
+
+class JobKind(StrEnum):
+    """What a job produces."""
+
+    PLAN = "plan"  # a plan (routes, stops, trips) in ``plans``
+    COMPARISON = "comparison"  # a variants table in ``comparisons``
 
 
 class JobState(StrEnum):
@@ -45,8 +52,15 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def params_fingerprint(scenario_id: int, params: dict[str, Any]) -> str:
-    blob = json.dumps({"scenario_id": scenario_id, "params": params}, sort_keys=True)
+def params_fingerprint(
+    scenario_id: int, params: dict[str, Any], kind: JobKind = JobKind.PLAN
+) -> str:
+    """What an Idempotency-Key is bound to: the scenario, the parameters and the kind
+    (plan fingerprints leave the kind out, so they match those stored before kinds)."""
+    doc: dict[str, Any] = {"scenario_id": scenario_id, "params": params}
+    if kind is not JobKind.PLAN:
+        doc["kind"] = kind.value
+    blob = json.dumps(doc, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -75,8 +89,11 @@ def enqueue(
     user_id: int,
     params: dict[str, Any],
     idempotency_key: str | None,
+    kind: JobKind = JobKind.PLAN,
 ) -> tuple[JobRow, bool]:
     """Queue a solve, or return the job an earlier request with the same key queued.
+
+    ``kind`` says what the worker makes of it (a plan, or a variants comparison).
 
     Returns
     -------
@@ -88,7 +105,7 @@ def enqueue(
     IdempotencyConflictError
         The key was used before with a different scenario or parameters.
     """
-    fingerprint = params_fingerprint(scenario_id, params)
+    fingerprint = params_fingerprint(scenario_id, params, kind)
     stored = {**params, "_fingerprint": fingerprint}
 
     def existing(session: Session) -> JobRow | None:
@@ -108,6 +125,7 @@ def enqueue(
         with factory() as session, session.begin():
             job = JobRow(
                 id=str(uuid.uuid4()),
+                kind=kind.value,
                 scenario_id=scenario_id,
                 user_id=user_id,
                 idempotency_key=idempotency_key,
@@ -213,8 +231,9 @@ def heartbeat(
 def finish_with_plan(session: Session, job_id: str, worker_id: str) -> None:
     """Mark the job succeeded inside ``session``'s transaction, if the lease is still ours.
 
-    Call before adding the plan in the same transaction. Raises ``LeaseLostError`` when
-    another worker has taken the job over, so the caller rolls back and writes nothing.
+    Call before adding the plan (or comparison) in the same transaction. Raises
+    ``LeaseLostError`` when another worker has taken the job over, so the caller rolls
+    back and writes nothing.
     """
     result = session.execute(
         update(JobRow)
@@ -255,3 +274,14 @@ def fail(
 
 def plan_id_of(session: Session, job_id: str) -> int | None:
     return session.scalar(select(PlanRow.id).where(PlanRow.job_id == job_id))
+
+
+def comparison_id_of(session: Session, job_id: str) -> int | None:
+    return session.scalar(select(ComparisonRow.id).where(ComparisonRow.job_id == job_id))
+
+
+def result_ids(session: Session, job: JobRow) -> tuple[int | None, int | None]:
+    """The job's (plan id, comparison id), whichever its kind produced (None until done)."""
+    if job.kind == JobKind.COMPARISON.value:
+        return None, comparison_id_of(session, job.id)
+    return plan_id_of(session, job.id), None

@@ -232,6 +232,8 @@ class JobRow(Base):
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    # What the job produces: "plan" (a plan row) or "comparison" (a variants table).
+    kind: Mapped[str] = mapped_column(String(20), default="plan", server_default="plan")
     scenario_id: Mapped[int] = mapped_column(
         ForeignKey("scenarios.id", ondelete="CASCADE"), index=True
     )
@@ -370,6 +372,29 @@ class PlanUnassignedRow(Base):
     run: Mapped[str] = mapped_column(String(4))
     code: Mapped[str] = mapped_column(String(60))
     reason: Mapped[str] = mapped_column(Text)
+
+
+class ComparisonRow(Base):
+    """A finance what-if: the baseline and each variant planned, side by side.
+
+    ``result`` is ``routing.variants.variant_table_to_dict`` (costs, counts and ride-time
+    figures per variant; no pupil names). One per job, enforced by the database.
+    """
+
+    __tablename__ = "comparisons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[str | None] = mapped_column(
+        ForeignKey("jobs.id", ondelete="SET NULL"), unique=True
+    )
+    scenario_id: Mapped[int] = mapped_column(
+        ForeignKey("scenarios.id", ondelete="CASCADE"), index=True
+    )
+    scenario_name: Mapped[str] = mapped_column(String(200))
+    variants: Mapped[list[Any]] = mapped_column(JSON)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
 # --------------------------------------------------------------------------- access
