@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import delete, select
@@ -220,6 +221,23 @@ def load_scenario(session: Session, scenario_id: int) -> tuple[ScenarioRow, Scen
         network=from_jsonable(NetworkSource, row.network),
     )
     return row, scenario
+
+
+def with_server_files(row: ScenarioRow, scenario: Scenario) -> tuple[Scenario, Path | None]:
+    """The scenario and the folder its road and walk graphs are read from.
+
+    Only a scenario loaded from a folder on the server (``source_dir``, e.g. by
+    ``schoolrun serve``) may name graph files; an uploaded one is given no graphs, so a
+    caller cannot make the service read files on the server by naming them in
+    ``scenario.toml``. Without graphs, travel times use the approximate model and walking
+    distances are indicative.
+    """
+    if row.source_dir:
+        return scenario, Path(row.source_dir)
+    network = scenario.network
+    if network.drive_graph or network.walk_graph:
+        scenario = replace(scenario, network=NetworkSource(description=network.description))
+    return scenario, None
 
 
 def delete_scenario(session: Session, scenario_id: int) -> bool:

@@ -32,9 +32,9 @@ from api.convert import from_jsonable, to_jsonable
 from api.db import make_engine, make_session_factory
 from api.errors import domain_error_status
 from api.migrate import upgrade_to_head
-from api.models import JobRow
+from api.models import ComparisonRow, JobRow
 from api.plan_store import add_plan
-from api.scenario_store import load_scenario
+from api.scenario_store import load_scenario, with_server_files
 from routing.errors import InvalidScenarioError, RoutingError
 from routing.model import Plan, Policy, Run, Scenario, SolveParams, SolveProgress
 
@@ -85,6 +85,54 @@ def pipeline_solve(
     return SolveOutcome(
         plan=result.plan, comparison=comparison_to_dict(result.comparison), geojson=geojson
     )
+
+
+class CompareFn(Protocol):
+    def __call__(
+        self,
+        scenario: Scenario,
+        source_dir: Path | None,
+        variants: Sequence[str],
+        params: SolveParams,
+        runs: tuple[Run, ...],
+        include_current: bool,
+        on_step: Callable[[str], None],
+        settings: Settings,
+    ) -> dict[str, Any]: ...
+
+
+def pipeline_compare(
+    scenario: Scenario,
+    source_dir: Path | None,
+    variants: Sequence[str],
+    params: SolveParams,
+    runs: tuple[Run, ...],
+    include_current: bool,
+    on_step: Callable[[str], None],
+    settings: Settings,
+) -> dict[str, Any]:
+    """Plan the baseline and each variant (``routing.variants.compare_variants``) and
+    return the side-by-side table as JSON (``variant_table_to_dict``: no pupil names).
+
+    Price-list files are refused (``allow_price_files=False``): a caller must not make
+    the service read files on the server.
+    """
+    from routing.network import build_travel_matrix
+    from routing.pipeline import plan_scenario
+    from routing.variants import compare_variants, variant_table_to_dict
+
+    table = compare_variants(
+        scenario,
+        lambda s: build_travel_matrix(s, source_dir, cache_dir=settings.cache_dir),
+        lambda s, m: plan_scenario(s, m, params, runs=runs),
+        list(variants),
+        base_dir=None,
+        include_current=include_current,
+        allow_price_files=False,
+        progress=on_step,
+    )
+    result: dict[str, Any] = to_jsonable(variant_table_to_dict(table))
+    return result
 
 
 def runs_of(value: str) -> tuple[Run, ...]:
@@ -162,6 +210,8 @@ class Worker:
         A name unique among live workers (default host:pid:random).
     solve
         The solve step (default :func:`pipeline_solve`); tests inject fakes.
+    compare
+        The comparison step of ``comparison`` jobs (default :func:`pipeline_compare`).
     """
 
     def __init__(
@@ -171,11 +221,13 @@ class Worker:
         *,
         worker_id: str | None = None,
         solve: SolveFn = pipeline_solve,
+        compare: CompareFn = pipeline_compare,
     ) -> None:
         self.settings = settings
         self.factory = session_factory
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.solve = solve
+        self.compare = compare
         self.stop_event = threading.Event()
 
     def run_once(self) -> bool:
@@ -274,6 +326,10 @@ class Worker:
             msg = f"Scenario {job.scenario_id} was deleted before the job ran."
             raise InvalidScenarioError(msg)
         row, scenario = loaded
+        scenario, source_dir = with_server_files(row, scenario)
+        if job.kind == jobs.JobKind.COMPARISON.value:
+            self._compare_and_store(job, scenario, source_dir, progress, stop_beat)
+            return
         scenario = apply_policy_overrides(scenario, params.get("policy_overrides") or {})
         runs = runs_of(params.get("run", "both"))
         solve_params = SolveParams(
@@ -292,7 +348,7 @@ class Worker:
         started = time.monotonic()
         outcome = self.solve(
             scenario,
-            Path(row.source_dir) if row.source_dir else None,
+            source_dir,
             solve_params,
             runs,
             progress.on_solve,
@@ -316,6 +372,80 @@ class Worker:
                 geojson=outcome.geojson,
                 runs=runs,
                 job_id=job.id,
+            )
+
+    def _compare_and_store(
+        self,
+        job: JobRow,
+        scenario: Scenario,
+        source_dir: Path | None,
+        progress: _Progress,
+        stop_beat: Callable[[], None],
+    ) -> None:
+        params = job.params
+        variants = [str(v) for v in params["variants"]]
+        runs = runs_of(params.get("run", "both"))
+        solve_params = SolveParams(
+            time_limit_s=float(params["time_limit_s"]),
+            seed=int(params.get("seed", 0)),
+            num_workers=self.settings.solve_num_workers,
+        )
+        total = 1 + len(variants)
+        steps = [0]
+        started = time.monotonic()
+
+        def on_step(line: str) -> None:
+            # compare_variants calls this as each of baseline and the variants starts.
+            steps[0] += 1
+            progress.update(
+                {
+                    "phase": "comparing",
+                    "parts_done": steps[0] - 1,
+                    "parts_total": total,
+                    "elapsed_s": round(time.monotonic() - started, 2),
+                    "message": line,
+                }
+            )
+
+        progress.update({"phase": "comparing", "parts_done": 0, "parts_total": total})
+        result = self.compare(
+            scenario,
+            source_dir,
+            variants,
+            solve_params,
+            runs,
+            bool(params.get("include_current", True)),
+            on_step,
+            self.settings,
+        )
+        logger.info(
+            "job %s compared %d variants in %.1f s",
+            job.id,
+            len(variants),
+            time.monotonic() - started,
+        )
+        stop_beat()
+        with self.factory() as session, session.begin():
+            jobs.finish_with_plan(session, job.id, self.worker_id)
+            session.execute(
+                update(JobRow)
+                .where(JobRow.id == job.id)
+                .values(progress={"phase": "done", "parts_done": total, "parts_total": total})
+            )
+            session.add(
+                ComparisonRow(
+                    job_id=job.id,
+                    scenario_id=job.scenario_id,
+                    scenario_name=scenario.name,
+                    variants=variants,
+                    params={
+                        "run": params.get("run", "both"),
+                        "time_limit_s": float(params["time_limit_s"]),
+                        "seed": int(params.get("seed", 0)),
+                        "include_current": bool(params.get("include_current", True)),
+                    },
+                    result=result,
+                )
             )
 
 
