@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     max_pupils_per_solve: int = Field(default=5_000, gt=0)
     max_time_limit_s: float = Field(default=600.0, gt=0)
     max_concurrent_solves_per_user: int = Field(default=2, gt=0)
+    # A comparison plans the baseline and each variant: (1 + variants) solves per run.
+    max_variants_per_comparison: int = Field(default=6, gt=0)
 
     # Jobs.
     lease_s: float = Field(default=30.0, gt=0)

@@ -19,7 +19,17 @@ from api.db import make_engine, make_read_session_factory, make_session_factory
 from api.errors import install_error_handlers
 from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from api.migrate import upgrade_to_head
-from api.routes import audit, auth, health, jobs, plans, scenarios, schools
+from api.routes import (
+    audit,
+    auth,
+    comparisons,
+    eligibility,
+    health,
+    jobs,
+    plans,
+    scenarios,
+    schools,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -150,7 +160,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         health.router,
         auth.router,
         scenarios.router,
+        eligibility.router,
         plans.router,
+        comparisons.router,
         jobs.router,
         schools.router,
         audit.router,

@@ -170,12 +170,14 @@ class JobProgressResponse(BaseModel):
 
 class JobResponse(BaseModel):
     job_id: str
+    kind: Literal["plan", "comparison"] = "plan"
     scenario_id: int
     state: str
     progress: JobProgressResponse | None
     best_cost_pence: int | None
     attempts: int
     plan_id: int | None
+    comparison_id: int | None = None
     error_code: str | None
     error: str | None
     created_at: datetime
@@ -183,10 +185,13 @@ class JobResponse(BaseModel):
     finished_at: datetime | None
 
     @classmethod
-    def from_row(cls, job: JobRow, plan_id: int | None) -> JobResponse:
+    def from_row(
+        cls, job: JobRow, plan_id: int | None, comparison_id: int | None = None
+    ) -> JobResponse:
         progress = job.progress or None
         return cls(
             job_id=job.id,
+            kind="comparison" if job.kind == "comparison" else "plan",
             scenario_id=job.scenario_id,
             state=job.state,
             progress=JobProgressResponse(
@@ -197,6 +202,7 @@ class JobResponse(BaseModel):
             best_cost_pence=job.best_cost_pence,
             attempts=job.attempts,
             plan_id=plan_id,
+            comparison_id=comparison_id,
             error_code=job.error_code,
             error=job.error,
             created_at=job.created_at,
@@ -363,6 +369,105 @@ class ComparisonResponse(BaseModel):
     scenario_id: int
     summary: dict[str, Any]
     comparison: dict[str, Any] | None
+
+
+# --------------------------------------------------------------------------- eligibility
+
+
+class EligibilityDecisionResponse(BaseModel):
+    """One pupil's entitlement to transport (s508B), the rule it rests on and why."""
+
+    pupil_id: str
+    school_id: str
+    is_eligible: bool
+    rule: str = Field(description="The first ground that applies (routing.eligibility)")
+    rules_met: list[str] = Field(description="Every ground that applies")
+    reason: str
+    walk_distance_m: float | None = Field(
+        description="Shortest walking route home to school; null if it could not be measured"
+    )
+    statutory_limit_m: float = Field(description="2 miles under 8, 3 miles from 8")
+    is_indicative: bool = Field(
+        description="True when the distance was estimated (no walk network), not measured"
+    )
+    age_years: int
+    age_band: str
+
+
+class EligibilityResponse(BaseModel):
+    scenario_id: int
+    school_id: str | None
+    num_pupils: int
+    num_eligible: int
+    is_indicative: bool = Field(description="Any distance estimated rather than measured")
+    decisions: list[EligibilityDecisionResponse]
+
+
+# --------------------------------------------------------------------------- comparisons
+
+
+class ComparisonRequest(BaseModel):
+    """Finance what-ifs: the baseline and each variant planned and set side by side.
+
+    Each variant is ``NAME=OVERRIDE[,OVERRIDE...]`` in the grammar of
+    ``routing/variants.py`` (e.g. ``ride60=ride_limit_primary_min=60``,
+    ``nomix=mixed_schools=false``, ``bell=school:ID:am_shift_min=15``,
+    ``ptb=budget:P0001;P0002``, ``dearer=price_factor=1.1``,
+    ``taxi=vehicle:taxi:day_rate_gbp=95``). Price-list files (``vehicle_prices:PATH``)
+    are refused: the service reads no files named by a caller.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    variants: list[str] = Field(min_length=1, max_length=50)
+    run: Literal["AM", "PM", "both"] = "both"
+    time_limit_s: float = Field(
+        default=30.0, gt=0, le=86_400, description="Seconds per run of each plan"
+    )
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    include_current: bool = Field(
+        default=True, description="Add today's arrangement as a row, when it is known"
+    )
+
+
+class VariantRowResponse(BaseModel):
+    """One line of the side-by-side table (``routing.variants.variant_rows``); also one
+    ``vehicles_<type>`` count per vehicle type."""
+
+    model_config = ConfigDict(extra="allow")
+
+    variant: str
+    description: str
+    annual_cost_gbp: float
+    change_vs_baseline_gbp: float | str
+    change_vs_baseline_pct: float | str
+    cost_per_pupil_gbp: float
+    day_cost_gbp: float
+    num_pupils: int
+    num_vehicles: int
+    num_assistants: int
+    pupils_over_45_min: int
+    pupils_over_75_min: int
+    mean_ride_min: float
+    max_ride_min: float
+    num_unassigned: int
+    estimated_annual_gbp: float
+    num_budget_pupils: int
+    budget_annual_gbp: float
+    error: str
+
+
+class VariantComparisonResponse(BaseModel):
+    id: int
+    scenario_id: int
+    scenario_name: str
+    job_id: str | None
+    created_at: datetime
+    variants: list[str]
+    run: str
+    time_limit_s: float
+    travel_model: str
+    rows: list[VariantRowResponse]
 
 
 # --------------------------------------------------------------------------- schools

@@ -21,8 +21,9 @@ def read_job(
     user: OfficerOrFinance,
     session: ReadSessionDep,
 ) -> JobResponse:
-    """A job's state (queued, running, succeeded, failed), progress and best cost."""
+    """A job's kind (plan or comparison), state (queued, running, succeeded, failed),
+    progress and best cost; ``plan_id`` or ``comparison_id`` when it has succeeded."""
     job = session.get(JobRow, job_id)
     if job is None:
         raise not_found("job", job_id)
-    return JobResponse.from_row(job, jobs.plan_id_of(session, job.id))
+    return JobResponse.from_row(job, *jobs.result_ids(session, job))

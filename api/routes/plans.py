@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from api import audit, jobs
+from api import audit, features, jobs
 from api.auth import Principal, Role
 from api.convert import from_jsonable
 from api.deps import (
@@ -36,7 +36,7 @@ from api.schemas import (
     plan_summary_response,
 )
 from api.worker import apply_policy_overrides
-from routing.model import Policy
+from routing.model import Policy, Run
 
 router = APIRouter(prefix="/api/v1", tags=["plans"])
 
@@ -266,4 +266,58 @@ def read_comparison(
         scenario_id=plan.scenario_id,
         summary=plan.summary,
         comparison=plan.comparison,
+    )
+
+
+@router.get(
+    "/plans/{plan_id}/routes/{route_id}/sheet",
+    response_class=Response,
+    responses={
+        **NOT_FOUND,
+        422: {"model": ErrorResponse},
+        200: {"content": {"text/html": {}}},
+    },
+)
+def read_route_sheet(
+    plan_id: PlanId,
+    route_id: Annotated[str, Path(min_length=1, max_length=100, description="Route id")],
+    user: Officer,
+    request: Request,
+    session: ReadSessionDep,
+    run: Annotated[
+        Run | None, Query(description="The route's run, if its id is used on both runs")
+    ] = None,
+) -> Response:
+    """The route sheet for the driver and passenger assistant as a printable HTML page:
+    stops in order with times, pupils (first name and initial), postcodes and the
+    boarding notes that matter on the day (wheelchair, assistant); no diagnoses or other
+    needs (audited)."""
+    runs = features.route_runs(session, plan_id, route_id)
+    if run is not None:
+        runs = [r for r in runs if r == run.value]
+    if not runs:
+        raise not_found("route", route_id)
+    if len(runs) > 1:
+        msg = f"Route '{route_id}' is on both runs of plan {plan_id}: give ?run=AM or PM."
+        raise ApiError(422, "ambiguous_route", msg)
+    document = features.route_sheet_document(session, plan_id, route_id, Run(runs[0]))
+    if document is None:
+        raise not_found("route", route_id)
+    session.rollback()  # end the read before the audit row takes the write lock
+    audit.record_now(
+        request,
+        user,
+        "plan.route_sheet",
+        f"plan:{plan_id}/route:{route_id}",
+        run=runs[0],
+        num_stops=document.num_rows,
+    )
+    return Response(
+        document.text,
+        media_type=document.media_type,
+        headers={
+            "Content-Disposition": f'inline; filename="{document.filename}"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+        },
     )

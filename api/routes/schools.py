@@ -6,12 +6,12 @@ A school user asking about another school, or a plan without its school, gets th
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from sqlalchemy import select
 
-from api import audit
+from api import audit, features
 from api.auth import Principal
 from api.deps import OfficerOrSchool, ReadSessionDep
 from api.errors import not_found
@@ -78,6 +78,81 @@ def read_pickups(
         pupils=[pickup_response(t) for t in trips],
     )
     return Response(body.model_dump_json(), media_type="application/json")
+
+
+PlanQuery = Annotated[int, Query(ge=1, le=MAX_ID, description="Plan id")]
+RunQuery = Annotated[Run, Query(description="AM (home to school) or PM (school to home)")]
+
+
+def _pickups_export(
+    school_id: str,
+    plan: int,
+    run: Run,
+    fmt: Literal["csv", "html"],
+    user: Principal,
+    request: Request,
+    session: ReadSessionDep,
+) -> Response:
+    _check_school(user, school_id)
+    document = features.pickup_list_document(session, plan, school_id, run, fmt)
+    if document is None:
+        raise not_found("plan", plan)
+    session.rollback()  # end the read before the audit row takes the write lock
+    audit.record_now(
+        request,
+        user,
+        f"school.pickups_{fmt}",
+        f"school:{school_id}/plan:{plan}",
+        run=run.value,
+        num_pupils=document.num_rows,
+    )
+    disposition = "attachment" if fmt == "csv" else "inline"
+    return Response(
+        document.text,
+        media_type=document.media_type,
+        headers={
+            "Content-Disposition": f'{disposition}; filename="{document.filename}"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.get(
+    "/{school_id}/pickups.csv",
+    response_class=Response,
+    responses={404: {"model": ErrorResponse}, 200: {"content": {"text/csv": {}}}},
+)
+def export_pickups_csv(
+    school_id: SchoolId,
+    plan: PlanQuery,
+    run: RunQuery,
+    user: OfficerOrSchool,
+    request: Request,
+    session: ReadSessionDep,
+) -> Response:
+    """The school's pickup list for one run as CSV: pupil (first name and initial),
+    pickup time, arrival time, vehicle, assistant. Cells a spreadsheet would run as a
+    formula are neutralised (audited)."""
+    return _pickups_export(school_id, plan, run, "csv", user, request, session)
+
+
+@router.get(
+    "/{school_id}/pickups.html",
+    response_class=Response,
+    responses={404: {"model": ErrorResponse}, 200: {"content": {"text/html": {}}}},
+)
+def export_pickups_html(
+    school_id: SchoolId,
+    plan: PlanQuery,
+    run: RunQuery,
+    user: OfficerOrSchool,
+    request: Request,
+    session: ReadSessionDep,
+) -> Response:
+    """The school's pickup list for one run as a printable HTML page, every value
+    escaped (audited)."""
+    return _pickups_export(school_id, plan, run, "html", user, request, session)
 
 
 @router.get(

@@ -135,6 +135,9 @@ class World:
     job_id: str = ""
     plan_id: int = 0
     api_key: str = ""
+    route_id: str = ""
+    comparison_job_id: str = ""
+    comparison_id: int = 0
 
     @property
     def factory(self) -> Any:
@@ -196,6 +199,30 @@ def solve_world(world: World, files: dict[str, bytes]) -> None:
     job = world.client.get(f"/api/v1/jobs/{world.job_id}", headers=world.headers["officer"])
     assert job.json()["state"] == "succeeded", job.text
     world.plan_id = int(job.json()["plan_id"])
+    plan = world.client.get(f"/api/v1/plans/{world.plan_id}", headers=world.headers["officer"])
+    world.route_id = plan.json()["routes"][0]["route_id"]
+    compare_world(world)
+
+
+# A variant every tiny plan can take; the comparison plans the baseline and it (AM only).
+WORLD_VARIANT = "nomix=mixed_schools=false"
+
+
+def compare_world(world: World) -> None:
+    """Run a real comparison job (baseline + one variant, 1 s a plan) through the worker."""
+    response = world.client.post(
+        f"/api/v1/scenarios/{world.scenario_id}/comparisons",
+        json={"variants": [WORLD_VARIANT], "run": "AM", "time_limit_s": 1},
+        headers=world.headers["finance"],
+    )
+    assert response.status_code == 202, response.text
+    world.comparison_job_id = response.json()["job_id"]
+    assert world.worker().run_once()
+    job = world.client.get(
+        f"/api/v1/jobs/{world.comparison_job_id}", headers=world.headers["finance"]
+    )
+    assert job.json()["state"] == "succeeded", job.text
+    world.comparison_id = int(job.json()["comparison_id"])
 
 
 def fresh_app(tmp_path: Path, **overrides: Any) -> tuple[FastAPI, Settings]:

@@ -42,6 +42,13 @@ EXPECTED_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/schools/{school_id}/pickups"): frozenset({O, S}),
     ("GET", "/api/v1/schools/{school_id}/plans"): frozenset({O, S}),
     ("GET", "/api/v1/audit"): frozenset({O}),
+    ("GET", "/api/v1/scenarios/{scenario_id}/eligibility"): frozenset({O}),
+    ("GET", "/api/v1/scenarios/{scenario_id}/eligibility/{pupil_id}/route"): frozenset({O}),
+    ("POST", "/api/v1/scenarios/{scenario_id}/comparisons"): frozenset({O, F}),
+    ("GET", "/api/v1/comparisons/{comparison_id}"): frozenset({O, F}),
+    ("GET", "/api/v1/schools/{school_id}/pickups.csv"): frozenset({O, S}),
+    ("GET", "/api/v1/schools/{school_id}/pickups.html"): frozenset({O, S}),
+    ("GET", "/api/v1/plans/{plan_id}/routes/{route_id}/sheet"): frozenset({O}),
 }
 ROLE_USER = {O: "officer", F: "finance", S: "school1"}
 
@@ -51,14 +58,21 @@ def operations(app: FastAPI) -> list[tuple[str, RouteInfo]]:
 
 
 def fill(path: str, world: World) -> str:
-    """A URL for ``path`` with real ids of the world (school S1, its plan)."""
+    """A URL for ``path`` with real ids of the world (school S1, its plan, pupil P001)."""
     url = (
         path.replace("{scenario_id}", str(world.scenario_id))
         .replace("{plan_id}", str(world.plan_id))
         .replace("{job_id}", world.job_id)
         .replace("{school_id}", "S1")
+        .replace("{pupil_id}", "P001")
+        .replace("{route_id}", world.route_id)
+        .replace("{comparison_id}", str(world.comparison_id))
     )
-    return url + (f"?plan={world.plan_id}" if path.endswith("/pickups") else "")
+    if path.endswith("/pickups"):
+        return url + f"?plan={world.plan_id}"
+    if path.endswith(("/pickups.csv", "/pickups.html")):
+        return url + f"?plan={world.plan_id}&run=AM"
+    return url
 
 
 def test_every_route_except_public_ones_declares_its_roles(world: World) -> None:
@@ -168,6 +182,8 @@ def _same_404(a: Any, b: Any, id_a: str, id_b: str) -> None:
 def test_school_gets_404_for_another_schools_pickups_and_plans(world: World) -> None:
     headers = world.headers["school1"]
     for template in ("/api/v1/schools/{}/pickups?plan=" + str(world.plan_id),
+                     "/api/v1/schools/{}/pickups.csv?run=AM&plan=" + str(world.plan_id),
+                     "/api/v1/schools/{}/pickups.html?run=PM&plan=" + str(world.plan_id),
                      "/api/v1/schools/{}/plans"):  # fmt: skip
         other = world.client.get(template.format("S2"), headers=headers)
         missing = world.client.get(template.format("S999"), headers=headers)
@@ -201,9 +217,11 @@ def test_school_gets_404_for_a_plan_without_its_pupils(
                        comparison=None, runs=(Run.AM,), job_id=None)  # fmt: skip
         s2_plan = row.id
     headers = fresh.headers["school1"]
-    foreign = fresh.client.get(f"/api/v1/schools/S1/pickups?plan={s2_plan}", headers=headers)
-    missing = fresh.client.get(f"/api/v1/schools/S1/pickups?plan={s2_plan + 1000}", headers=headers)
-    _same_404(foreign, missing, str(s2_plan), str(s2_plan + 1000))
+    for page in ("pickups?", "pickups.csv?run=AM&", "pickups.html?run=AM&"):
+        url = f"/api/v1/schools/S1/{page}plan="
+        foreign = fresh.client.get(f"{url}{s2_plan}", headers=headers)
+        missing = fresh.client.get(f"{url}{s2_plan + 1000}", headers=headers)
+        _same_404(foreign, missing, str(s2_plan), str(s2_plan + 1000))
     listed = fresh.client.get("/api/v1/schools/S1/plans", headers=headers).json()
     assert s2_plan not in {p["plan_id"] for p in listed}
 
@@ -260,15 +278,20 @@ def test_finance_and_school_responses_carry_no_forbidden_fields(world: World, ro
         for target in variants:
             response = world.client.get(target, headers=headers)
             assert response.status_code == 200, (target, response.text)
-            keys: set[str] = set()
-            strings: list[str] = []
-            walk(response.json(), keys, strings)
-            assert not keys & FORBIDDEN_KEYS[role], (target, keys & FORBIDDEN_KEYS[role])
+            if "json" in response.headers["content-type"]:
+                keys: set[str] = set()
+                strings: list[str] = []
+                walk(response.json(), keys, strings)
+                assert not keys & FORBIDDEN_KEYS[role], (target, keys & FORBIDDEN_KEYS[role])
+            else:  # CSV and HTML exports: their column headers are the keys
+                header = response.text.splitlines()[0].lower()
+                for key in FORBIDDEN_KEYS[role] - {"pupils", "stops", "steps"}:
+                    assert key not in header, (target, key)
             text = response.text
             for secret in forbidden_strings(role):
                 assert secret not in text, (target, secret)
             checked += 1
-    assert checked >= 3  # school: me, pickups, plans; finance: more
+    assert checked >= 5  # school: me, pickups (JSON, CSV, HTML), plans; finance: more
 
 
 # --------------------------------------------------------------------------- audit
@@ -280,6 +303,11 @@ PUPIL_READS = [
     ("/api/v1/plans/{plan}?format=geojson", "plan.export_geojson"),
     ("/api/v1/scenarios/{scenario}/pupils", "scenario.pupils"),
     ("/api/v1/schools/S1/pickups?plan={plan}", "school.pickups"),
+    ("/api/v1/schools/S1/pickups.csv?plan={plan}&run=AM", "school.pickups_csv"),
+    ("/api/v1/schools/S1/pickups.html?plan={plan}&run=PM", "school.pickups_html"),
+    ("/api/v1/scenarios/{scenario}/eligibility", "scenario.eligibility"),
+    ("/api/v1/scenarios/{scenario}/eligibility/P001/route", "scenario.eligibility_route"),
+    ("/api/v1/plans/{plan}/routes/{route}/sheet", "plan.route_sheet"),
 ]
 
 
@@ -288,7 +316,7 @@ PUPIL_READS = [
 def test_every_read_of_pupil_data_writes_an_audit_row(
     world: World, template: str, action: str, user: str
 ) -> None:
-    url = template.format(plan=world.plan_id, scenario=world.scenario_id)
+    url = template.format(plan=world.plan_id, scenario=world.scenario_id, route=world.route_id)
     response = world.client.get(url, headers=world.headers[user])
     if response.status_code == 403:
         return  # this role cannot read it at all (covered by the role tests)
