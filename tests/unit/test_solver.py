@@ -404,3 +404,34 @@ def test_repair_alone_builds_routes_that_pass_the_checker() -> None:
     assert plan.unassigned == ()
     assert check_plan(scenario, matrix, plan) == []
     assert _route_of(plan, "A") == _route_of(plan, "B")
+
+
+def test_repair_puts_a_left_out_sibling_on_the_vehicle_of_the_one_already_placed() -> None:
+    # The search may carry one sibling and leave the other out (the same-vehicle rule is
+    # soft in OR-Tools); the repair must not place the other on a cheaper, other vehicle.
+    import time as _time
+
+    from routing.solver import _latest, _Model, _plan_from_routes, _repair, _Vehicle
+
+    pupils = [
+        ("A", "S1", 8.0, {"sibling_group": "G"}),
+        ("B", "S2", 8.0, {"sibling_group": "G"}),
+        ("C", "S2", 8.0, {}),
+    ]
+    scenario, matrix = scenario_on_line({"S1": 12.0, "S2": 6.0}, pupils, vehicle_types=(TAXI,))
+    problem, _ = build_problem(scenario, matrix, Run.AM)
+    model = _Model(problem, 0)
+    position = {pid: i for i, r in enumerate(model.requests) for pid in r.pupil_ids}
+    # A alone on a route (to 12 km), C alone on another from B's address to B's school:
+    # C's route is the cheaper place for B (no detour), but B must ride with A.
+    a, c = position["A"], position["C"]
+    model.vehicles.append(_Vehicle(model.vehicles[0].cls_idx, 0, 0))
+    routes = [
+        (0, [model.pickup_node(a), model.dropoff_node(a)], []),
+        (len(model.vehicles) - 1, [model.pickup_node(c), model.dropoff_node(c)], []),
+    ]
+    routes = [(vi, seq, _latest(model, seq)) for vi, seq, _ in routes]
+    routes = _repair(model, routes, _time.monotonic() + 5)
+    plan = _plan_from_routes(problem, model, routes, _time.monotonic(), 0)
+    assert check_plan(scenario, matrix, plan) == []
+    assert "B" in _route_of(plan, "A").pupil_ids()
