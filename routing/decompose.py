@@ -395,6 +395,11 @@ def plan_run(
                     report(f"{run.value}: {len(costs)} of {total} part(s) done")
             for fut in futures:
                 plans += fut.result()
+        # A part's report can still be in the queue when its future resolves: the last
+        # report counts every part from the plans themselves, not from the queue.
+        if len(costs) < total:
+            costs[:] = [sum(r.cost_pence for r in p.routes) for p in plans]
+            report(f"{run.value}: {total} of {total} part(s) done")
     merged = merge_plans(
         scenario.name,
         run,
