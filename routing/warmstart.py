@@ -191,7 +191,8 @@ def _build_school_routes(
         left.discard(seed)
         seq = _with(model, [], seed, 0)
         if not _feasible(model, seq):
-            continue  # no class carries it alone in this schedule: the search decides
+            routes.append(seq)  # alone; the caller keeps it if some class can run it
+            continue
         school = _school_node(model, seed)
         while left and time.monotonic() <= deadline:
             k = len(seq) // 2
@@ -274,7 +275,10 @@ def initial_routes(model: _Model, time_budget_s: float) -> list[InitialRoute]:
         if best is not None:
             out.append((best[0], seq))
     for school in sorted(by_school):
-        routes, _ = _build_school_routes(model, by_school[school], deadline)
+        routes, late = _build_school_routes(model, by_school[school], deadline)
+        # Out of time: the rest start alone (the search moves them; an unperformed
+        # request in a warm start is rarely inserted by the local search).
+        routes += [_with(model, [], i, 0) for i in late]
         for seq in routes:
             best = cheapest_class(model, seq)
             if best is not None:
