@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.auth import Allow, Principal, Role
@@ -44,3 +44,14 @@ Officer = Annotated[Principal, Depends(Allow(Role.OFFICER))]
 OfficerOrFinance = Annotated[Principal, Depends(Allow(Role.OFFICER, Role.FINANCE))]
 OfficerOrSchool = Annotated[Principal, Depends(Allow(Role.OFFICER, Role.SCHOOL))]
 AnyRole = Annotated[Principal, Depends(Allow(Role.OFFICER, Role.FINANCE, Role.SCHOOL))]
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="Retrying with the same key returns the same job",
+    ),
+]
+"""The optional ``Idempotency-Key`` header of job submissions (plans, comparisons)."""

@@ -5,10 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Response, status
+from fastapi import APIRouter, Path, Response, status
 
 from api import features, jobs
-from api.deps import OfficerOrFinance, ReadSessionDep, SessionDep, SessionFactoryDep, SettingsDep
+from api.deps import (
+    IdempotencyKey,
+    OfficerOrFinance,
+    ReadSessionDep,
+    SessionDep,
+    SessionFactoryDep,
+    SettingsDep,
+)
 from api.errors import ApiError, not_found
 from api.models import ComparisonRow, ScenarioRow
 from api.schemas import (
@@ -64,15 +71,7 @@ def submit_comparison(
     session: SessionDep,
     factory: SessionFactoryDep,
     settings: SettingsDep,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            min_length=1,
-            max_length=200,
-            description="Retrying with the same key returns the same job",
-        ),
-    ] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> JobResponse:
     """Queue a comparison of the baseline plan and each variant; answers 202 with the job.
 

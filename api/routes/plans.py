@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
@@ -12,6 +12,7 @@ from api import audit, features, jobs
 from api.auth import Principal, Role
 from api.convert import from_jsonable
 from api.deps import (
+    IdempotencyKey,
     Officer,
     OfficerOrFinance,
     ReadSessionDep,
@@ -74,15 +75,7 @@ def submit_plan(
     session: SessionDep,
     factory: SessionFactoryDep,
     settings: SettingsDep,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            min_length=1,
-            max_length=200,
-            description="Retrying with the same key returns the same job",
-        ),
-    ] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> JobResponse:
     """Queue a solve of the scenario; answers 202 with the job at once.
 
