@@ -83,11 +83,20 @@ def route_cost_pence(
         Half the day rate + cost per mile x miles + half the assistant's day cost if
         any, computed exactly and rounded half up to whole pence.
     """
-    total = Fraction(vehicle_type.day_rate_pence, 2)
-    total += vehicle_type.cost_per_mile_pence * Fraction(distance_m) / _METRES_PER_MILE
+    fixed = Fraction(vehicle_type.day_rate_pence, 2)
     if has_assistant:
-        total += Fraction(policy.assistant_day_cost_pence, 2)
-    return _round_half_up(total)
+        fixed += Fraction(policy.assistant_day_cost_pence, 2)
+    return run_cost_pence(fixed, vehicle_type.cost_per_mile_pence, distance_m)
+
+
+def run_cost_pence(fixed_pence: Fraction, cost_per_mile_pence: int, distance_m: int) -> int:
+    """A run's fixed share of the day plus its mileage, exact, rounded half up to pence.
+
+    The one rounding rule of the money model: :func:`route_cost_pence` and the solver's
+    route prices both come through here, so the checker recomputes the same penny.
+    """
+    mileage = cost_per_mile_pence * Fraction(distance_m) / _METRES_PER_MILE
+    return _round_half_up(fixed_pence + mileage)
 
 
 def pence_to_gbp(pence: int) -> float:

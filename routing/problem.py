@@ -15,7 +15,6 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -30,25 +29,16 @@ from routing.model import (
     Unassigned,
     VehicleRequirement,
 )
-
-if TYPE_CHECKING:  # the network module imports osmnx: keep it out of solver workers
-    from routing.network import TravelMatrix
+from routing.network import (  # osmnx loads lazily there: cheap in solver workers
+    DEPOT_LOCATION_ID,
+    TravelMatrix,
+    pupil_location_id,
+    school_location_id,
+)
 
 logger = logging.getLogger(__name__)
 
 COST_UNITS_PER_PENCE = 1000
-
-DEPOT_LOCATION_ID = "depot"  # as routing.network.DEPOT_LOCATION_ID
-
-
-def pupil_location_id(pupil_id: str) -> str:
-    """As ``routing.network.pupil_location_id`` (not imported: it would load osmnx)."""
-    return f"pupil:{pupil_id}"
-
-
-def school_location_id(school_id: str) -> str:
-    """As ``routing.network.school_location_id``."""
-    return f"school:{school_id}"
 
 
 class ObjectiveKind(StrEnum):

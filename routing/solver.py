@@ -63,13 +63,14 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from routing.costing import run_cost_pence
 from routing.errors import NoSolutionError
 from routing.model import (
-    METRES_PER_MILE,
     Plan,
     Route,
     SolveParams,
@@ -981,8 +982,8 @@ def _stops(model: _Model, timed: list[_Timed]) -> tuple[Stop, ...]:
 def route_cost_pence(cls: VehicleClass, distance_m: int, cost_units_per_pence: int) -> int:
     """This run's share of the day: half day rate (+ half assistant) and the mileage."""
     if cls.cost_per_mile_pence is not None:
-        fixed = cls.fixed_cost / cost_units_per_pence
-        return round(fixed + cls.cost_per_mile_pence * distance_m / METRES_PER_MILE)
+        fixed = Fraction(cls.fixed_cost, cost_units_per_pence)
+        return run_cost_pence(fixed, cls.cost_per_mile_pence, distance_m)
     return round((cls.fixed_cost + cls.cost_per_m * distance_m) / cost_units_per_pence)
 
 
