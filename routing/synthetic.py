@@ -8,6 +8,7 @@ wheelchair users, passenger-assistant needs, siblings, incompatible pairs).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -271,3 +272,32 @@ def scenario_on_line(
         snap_distance_m=np.zeros(len(xs)),
     )
     return scenario, matrix
+
+
+def line_matrix(
+    positions_m: Mapping[str, int],
+    *,
+    lat: float = 51.5,
+    west_lon: float = -0.2,
+    speed_m_per_s: int = 10,
+    model: str = "straight road (test)",
+) -> TravelMatrix:
+    """Travel on one straight road: each location at a position in metres along it.
+
+    Distance is the gap in positions, drive time the distance / ``speed_m_per_s`` (whole
+    seconds); lon grows 0.01 degree per km east of ``west_lon``, so maps stay sensible.
+    Hand-checkable worlds for tests of the checker, costing and baseline.
+    """
+    ids = tuple(positions_m)
+    x = np.array([positions_m[i] for i in ids], dtype=np.int64)
+    distance = np.abs(x[:, None] - x[None, :]).astype(np.int64)
+    return TravelMatrix(
+        location_ids=ids,
+        lons=west_lon + x / 100_000,
+        lats=np.full(len(ids), lat),
+        duration_s=distance // speed_m_per_s,
+        distance_m=distance,
+        model=model,
+        is_approximate=True,
+        snap_distance_m=np.zeros(len(ids)),
+    )

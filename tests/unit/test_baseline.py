@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
-
+from routing import synthetic
 from routing.baseline import UNPLACED_CODE, check_current_plan, current_plan
 from routing.checks import ViolationKind, check_plan
 from routing.costing import compare
@@ -51,18 +50,8 @@ def lon_of(location_id: str) -> float:
 
 
 def line_matrix(without: tuple[str, ...] = ()) -> TravelMatrix:
-    ids = tuple(i for i in POSITIONS_M if i not in without)
-    x = np.array([POSITIONS_M[i] for i in ids], dtype=np.int64)
-    distance = np.abs(x[:, None] - x[None, :]).astype(np.int64)
-    return TravelMatrix(
-        ids,
-        np.array([lon_of(i) for i in ids]),
-        np.full(len(ids), LAT),
-        distance // 10,
-        distance,
-        "straight road (test)",
-        True,
-        np.zeros(len(ids)),
+    return synthetic.line_matrix(
+        {loc: pos for loc, pos in POSITIONS_M.items() if loc not in without}, lat=LAT
     )
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from routing import synthetic
 from routing.checks import Violation, ViolationKind, check_plan, check_problem_plan
 from routing.model import (
     IncompatiblePair,
@@ -60,19 +61,7 @@ def lon_of(location_id: str) -> float:
 
 
 def line_matrix() -> TravelMatrix:
-    ids = tuple(POSITIONS_M)
-    x = np.array([POSITIONS_M[i] for i in ids], dtype=np.int64)
-    distance = np.abs(x[:, None] - x[None, :]).astype(np.int64)
-    return TravelMatrix(
-        location_ids=ids,
-        lons=np.array([lon_of(i) for i in ids]),
-        lats=np.full(len(ids), LAT),
-        duration_s=distance // 10,
-        distance_m=distance,
-        model="straight road (test)",
-        is_approximate=True,
-        snap_distance_m=np.zeros(len(ids)),
-    )
+    return synthetic.line_matrix(POSITIONS_M, lat=LAT)
 
 
 def _school(school_id: str) -> School:

@@ -9,9 +9,9 @@ import dataclasses
 import json
 import math
 
-import numpy as np
 import pytest
 
+from routing import synthetic
 from routing.costing import (
     FALLBACK_NOTE,
     compare,
@@ -59,19 +59,7 @@ def lon_of(location_id: str) -> float:
 
 
 def line_matrix() -> TravelMatrix:
-    ids = tuple(POSITIONS_M)
-    x = np.array([POSITIONS_M[i] for i in ids], dtype=np.int64)
-    distance = np.abs(x[:, None] - x[None, :]).astype(np.int64)
-    return TravelMatrix(
-        ids,
-        np.array([lon_of(i) for i in ids]),
-        np.full(len(ids), LAT),
-        distance // 10,
-        distance,
-        "straight road (test)",
-        True,
-        np.zeros(len(ids)),
-    )
+    return synthetic.line_matrix(POSITIONS_M, lat=LAT)
 
 
 MINIBUS = VehicleType(
