@@ -120,6 +120,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         args.bks,
         args.json,
         print,
+        workers=args.workers,
     )
 
 
@@ -198,6 +199,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--seed", type=int, default=0)
     bench.add_argument("--bks", type=Path, default=None, help="best-known values CSV")
     bench.add_argument("--json", action="store_true", help="one JSON object per line")
+    bench.add_argument(
+        "--workers", type=int, default=None, help="parallel searches (default: 2, both cores)"
+    )
     bench.set_defaults(func=_cmd_bench)
 
     elig = sub.add_parser("eligibility", help="who is entitled to transport, and why")

@@ -1,4 +1,4 @@
-"""Improvement heuristics the solver can call: PyVRP for VRPTW-shaped problems.
+"""Improvement heuristics the solver calls: an ALNS for DARP, PyVRP for VRPTW shapes.
 
 :func:`vrptw_shape` recognises a Problem that is a plain VRPTW in the product's
 pickup-and-drop-off form (one vehicle class, every pickup at the start depot at one fixed
@@ -7,10 +7,8 @@ without ride limits whose goods all leave the depot together. PyVRP (hybrid gene
 search) solves those far better than OR-Tools' routing search, so :func:`solve_vrptw_pyvrp`
 solves it there and returns visit sequences with feasible times in Problem units.
 
-The hook for ``routing.solver.solve`` is one line at its top::
-
-    if (routes := improve.solve_vrptw_pyvrp(problem, params.time_limit_s, params.seed)) is not None:
-        ...  # build the Plan from `routes` (request index, is pickup, service start)
+``routing.solver.solve`` calls :func:`solve_improved` for distance problems of these
+shapes (``use_alns=True``, the default) and builds the Plan from its visit sequences.
 
 The heuristics never decide feasibility: every plan still goes through the checker.
 """
@@ -408,13 +406,8 @@ def solve_improved(
     VRPTW-shaped problems go to PyVRP, other supported problems to the ALNS; with
     ``num_workers`` > 1 that many searches run in parallel processes with seeds
     ``seed, seed + 1, ...`` and the plan serving most requests, then the shortest, wins.
-    This is the solver's hook::
-
-        routes = improve.solve_improved(problem, params.time_limit_s, params.seed,
-                                        num_workers=params.num_workers)
-
-    and, when it is not None, the Plan is built from ``routes`` (request index, is pickup,
-    service start) instead of running OR-Tools.
+    ``routing.solver.solve`` calls this for distance problems and builds the Plan from
+    the routes (request index, is pickup, service start) instead of running OR-Tools.
     """
     if not (vrptw_shape(problem) or alns_supported(problem)):
         return None

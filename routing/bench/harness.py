@@ -122,9 +122,26 @@ def read_instance(path: Path, family: str) -> BenchInstance:
 
 def product_solver(problem: Problem, time_limit_s: float, seed: int) -> Plan:
     """The product's solver: ``routing.solver.solve`` with the benchmark's limits."""
-    from routing.solver import solve
+    return product_solver_with(workers=SolveParams().num_workers)(problem, time_limit_s, seed)
 
-    return solve(problem, SolveParams(time_limit_s=time_limit_s, seed=seed))
+
+def product_solver_with(workers: int) -> SolverFn:
+    """The product's solver running ``workers`` searches in parallel (seeds seed, seed+1...)."""
+
+    def solve_it(problem: Problem, time_limit_s: float, seed: int) -> Plan:
+        from routing.solver import solve
+
+        params = SolveParams(time_limit_s=time_limit_s, seed=seed, num_workers=workers)
+        return solve(problem, params)
+
+    return solve_it
+
+
+def warm_up() -> None:
+    """Compile the ALNS (numba) before any clock runs; cached on disk afterwards."""
+    from routing import improve
+
+    improve.warm_up()
 
 
 def check_with_product(problem: Problem, plan: Plan) -> tuple[list[str], str]:
@@ -237,6 +254,7 @@ def run_cli(
     *,
     solver: SolverFn | None = None,
     solver_name: str = "schoolrun",
+    workers: int | None = None,
 ) -> int:
     """``schoolrun bench FAMILY FILE...``: solve each file, write one line each.
 
@@ -258,6 +276,8 @@ def run_cli(
         Receives each output line.
     solver, solver_name
         Another solver to run (the reference script uses this).
+    workers
+        Parallel searches of the product's solver (default ``SolveParams().num_workers``).
 
     Returns
     -------
@@ -272,6 +292,9 @@ def run_cli(
     except (OSError, KeyError) as err:
         write(f"error: cannot read the BKS file '{bks}': {err}")
         return 2
+    if solver is None:
+        solver = product_solver_with(workers or SolveParams().num_workers)
+        warm_up()
     ok = True
     for path in files:
         try:

@@ -435,3 +435,45 @@ def test_repair_puts_a_left_out_sibling_on_the_vehicle_of_the_one_already_placed
     plan = _plan_from_routes(problem, model, routes, _time.monotonic(), 0)
     assert check_plan(scenario, matrix, plan) == []
     assert "B" in _route_of(plan, "A").pupil_ids()
+
+
+@pytest.fixture
+def alns_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Names of the problems routing.improve's search was asked to solve (a spy, not a stub)."""
+    from routing import improve
+
+    calls: list[str] = []
+    real = improve.solve_improved
+
+    def spy(problem: Problem, *args: object, **kwargs: object) -> object:
+        calls.append(problem.name)
+        return real(problem, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(improve, "solve_improved", spy)
+    return calls
+
+
+@pytest.mark.parametrize("seed", [0, 3])  # seed 3 permutes the model's request order
+def test_distance_problem_is_solved_by_the_alns_and_mapped_back_exactly(
+    alns_calls: list[str], seed: int
+) -> None:
+    problem = _distance_problem(6, max_vehicles=2)
+    plan = solve(problem, SolveParams(time_limit_s=1.0, seed=seed, num_workers=1))
+    assert alns_calls == ["line-distance"]
+    assert plan.unassigned == ()
+    assert check_problem_plan(problem, plan) == []
+    assert sorted(p for r in plan.routes for p in r.pupil_ids()) == [f"r{i}" for i in range(1, 7)]
+    assert plan.objective == sum(r.distance_m for r in plan.routes)
+    # 2 seats, homes at 1..6 km, school at 0: every trip costs twice its farthest home and
+    # carries two, so the optimum pairs (6, 5), (4, 3), (2, 1): 12 + 8 + 4 = 24 km.
+    assert sum(r.distance_m for r in plan.routes) == 24_000
+
+
+def test_use_alns_false_and_cost_problems_keep_the_ortools_model(alns_calls: list[str]) -> None:
+    problem = _distance_problem(4, max_vehicles=1)
+    plan = solve(problem, PARAMS, use_alns=False)
+    assert alns_calls == []
+    assert plan.routes[0].distance_m == 12_000
+    cost_problem = dataclasses.replace(problem, objective=ObjectiveKind.COST)
+    solve(cost_problem, PARAMS)
+    assert alns_calls == []
