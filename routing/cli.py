@@ -32,14 +32,35 @@ def _runs(text: str) -> tuple[Run, ...]:
 
 
 class _ProgressBar:
-    """A progress bar on stderr fed by SolveProgress events (one bar per run)."""
+    """A progress bar on stderr fed by SolveProgress events (one bar per run).
 
-    def __init__(self, *, enabled: bool) -> None:
+    When stderr is not a terminal (CI logs, files) a bar's redraws would each become a
+    line, so one plain line is written per part finished instead.
+    """
+
+    def __init__(self, *, enabled: bool, interactive: bool | None = None) -> None:
         self.enabled = enabled
+        self.interactive = sys.stderr.isatty() if interactive is None else interactive
         self._bars: dict[Run, Any] = {}
+        self._parts_done: dict[Run, int] = {}
 
     def __call__(self, event: SolveProgress) -> None:
         if not self.enabled:
+            return
+        if not self.interactive:
+            if self._parts_done.get(event.run) != event.parts_done:
+                self._parts_done[event.run] = event.parts_done
+                cost = (
+                    ""
+                    if event.best_cost_pence is None
+                    else f", £{event.best_cost_pence / 100:,.0f} so far"
+                )
+                print(
+                    f"{event.run.value} run: {event.parts_done}/{event.parts_total} part(s) "
+                    f"done after {event.elapsed_s:.0f} s{cost}",
+                    file=sys.stderr,
+                    flush=True,
+                )
             return
         from tqdm import tqdm
 

@@ -684,7 +684,8 @@ def _split_groups(
             drop.update(members)
     if not drop:
         return routes
-    logger.warning("%s: %d sibling request(s) split by the search", model.problem.name, len(drop))
+    # Expected, not a fault: the plan reports them unassigned with the siblings' reason.
+    logger.info("%s: %d sibling request(s) split by the search", model.problem.name, len(drop))
     out: list[tuple[int, list[int], list[int]]] = []
     for vi, seq, cumuls in routes:
         kept = [
