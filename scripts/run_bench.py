@@ -185,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--workers", type=int, default=1, help="parallel searches of schoolrun / improve"
     )
+    ap.add_argument("--note", default="", help="a sentence for the report (how it was run)")
     ap.add_argument(
         "--render",
         type=Path,
@@ -283,17 +284,23 @@ def _report(
         f"- machine: {os.cpu_count()} cores ({platform.processor() or platform.machine()}), "
         f"shared with other work: load average {load_before[0]:.1f} at the start, "
         f"{load_after[0]:.1f} at the end. Under contention every solver gets less CPU "
-        "than its wall-clock limit; all columns of one row ran back to back under the "
-        "same conditions.",
+        "than its wall-clock limit; "
+        + (
+            "the recorded runs are described in the note below."
+            if args.render is not None
+            else "all columns of one row ran back to back under the same conditions."
+        ),
         "- cells: objective (total distance, double precision, as in the literature) and "
         "gap to the best-known value; `infeasible (k/s)` = k of s plans failed the "
         "checker or left a request unserved.",
-        "- schoolrun = `routing.solver.solve` (the product's solver as committed); improve = "
-        "`routing.improve.solve_improved` (the ALNS of `routing/alns.py` for DARP, PyVRP "
-        "for VRPTW-shaped problems; the solver's hook, measured directly); ortools-parallel / "
-        "ortools-local = `scripts/reference_ortools.py` (plain OR-Tools, PARALLEL / LOCAL "
-        "cheapest insertion + guided local search); pyvrp = PyVRP 0.14 (VRPTW only: it "
-        "cannot express ride limits).",
+        "- schoolrun = `routing.solver.solve` (the product's solver as committed; for these "
+        "distance problems it runs `routing.improve`: the ALNS of `routing/alns.py` for "
+        f"DARP, PyVRP for VRPTW shapes; {args.workers} search process(es) per solve, "
+        "`--workers`); improve = `routing.improve.solve_improved` called directly; "
+        "ortools-parallel / ortools-local = `scripts/reference_ortools.py` (plain OR-Tools, "
+        "PARALLEL / LOCAL cheapest insertion + guided local search, one process); pyvrp = "
+        "PyVRP 0.14 (VRPTW only: it cannot express ride limits).",
+        *([f"- {args.note}"] if args.note else []),
         "",
     ]
     for family, title in (("darp", "Cordeau dial-a-ride (a-set)"), ("vrptw", "Solomon VRPTW")):
