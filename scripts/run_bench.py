@@ -263,7 +263,10 @@ def _report(
     load_before: tuple[float, float, float],
     load_after: tuple[float, float, float],
 ) -> str:
-    cmd = " ".join(["scripts/run_bench.py", *(sys.argv[1:] if sys.argv else [])])
+    argv = list(sys.argv[1:] if sys.argv else [])
+    if "--note" in argv[:-1]:  # the note is printed below, not inside the command
+        argv[argv.index("--note") + 1] = "'...'"
+    cmd = " ".join(["scripts/run_bench.py", *argv])
     lines = [
         "# Benchmarks",
         "",
