@@ -335,9 +335,9 @@ def _report(
         "## How to run",
         "",
         "```sh",
-        "make bench                                   # this ladder, 15 s per solve (~10-15 min)",
+        "make bench                                   # this ladder, 15 s per solve (~8 min)",
         ".venv/bin/python scripts/run_bench.py --ladder cordeau-a --time-limit 60 --seeds 3"
-        "   # the issue's target (~2 h)",
+        "   # the issue's target (~2 h; see benchmarks-cordeau-60s.md)",
         "schoolrun bench darp data/bench/cordeau_a/a4-48.txt --time-limit 60 "
         "--bks data/bench/bks.csv [--json]",
         "schoolrun bench vrptw data/bench/solomon/r101.txt --time-limit 60 "
