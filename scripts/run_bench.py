@@ -60,7 +60,7 @@ LADDERS: dict[str, list[tuple[str, str]]] = {
         ("vrptw", "rc208"),
     ],
     "cordeau-a": [("darp", p.stem) for p in sorted((DATA / "cordeau_a").glob("a*.txt"))],
-    "solomon": [("vrptw", n) for n in ("r101", "rc101", "r201", "rc208", "c101")],
+    "solomon": [("vrptw", p.stem) for p in sorted((DATA / "solomon").glob("*.txt"))],
 }
 FOLDER = {"darp": "cordeau_a", "vrptw": "solomon"}
 SEEDED = {"schoolrun", "improve", "pyvrp"}
