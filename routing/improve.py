@@ -438,12 +438,19 @@ def _solve_one(problem: Problem, time_limit_s: float, seed: int) -> list[list[Vi
     return solve_alns(problem, time_limit_s, seed)
 
 
+_warm = False
+
+
 def warm_up() -> None:
     """Compile the ALNS (numba) now, e.g. when a worker starts, not inside a timed solve.
 
-    Takes 30-60 s on this machine the first time; numba caches the machine code on disk
-    (``__pycache__``), so later processes load it in well under a second.
+    Takes 20-60 s on this machine the first time; numba caches the machine code on disk
+    (``__pycache__``), so later processes load it in well under a second. Once per process;
+    processes forked afterwards (``solve_improved``'s workers) inherit the compiled code.
     """
+    global _warm
+    if _warm:
+        return
     from routing.model import Run
     from routing.problem import Request, VehicleClass
 
@@ -481,3 +488,4 @@ def warm_up() -> None:
         max_vehicles=2,
     )
     solve_alns(problem, 1e-3, 0)
+    _warm = True
