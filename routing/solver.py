@@ -316,7 +316,8 @@ def solve(
     use_alns
         Distance problems (the literature's benchmarks) that ``routing.improve`` models
         completely go to its search (ALNS for ride-limited problems, PyVRP for VRPTW
-        shapes) with ``params.num_workers`` seeds in parallel, instead of OR-Tools.
+        shapes) with ``params.num_workers`` seeds in parallel, instead of OR-Tools
+        (not with ``solution_limit``, which counts OR-Tools' solutions).
 
     Returns
     -------
