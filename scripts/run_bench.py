@@ -88,12 +88,6 @@ def _pyvrp(problem: Problem, time_limit_s: float, seed: int) -> Plan:
     )
 
 
-def _warm_up_problem() -> Problem:
-    from routing.bench.cordeau import load_cordeau_problem
-
-    return load_cordeau_problem(DATA / "cordeau_a" / "a2-16.txt")
-
-
 def _improved(problem: Problem, time_limit_s: float, seed: int) -> Plan:
     from routing.improve import solve_improved
 
@@ -232,7 +226,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if {"improve", "schoolrun"} & set(solvers):
         # Compile the ALNS (numba) once before any clock runs; cached on disk afterwards.
-        _improved(_warm_up_problem(), 0.5, 0)
+        from routing.improve import warm_up
+
+        warm_up()
     with args.jsonl.open("a") as jl:
         for family, name in ladder:
             for solver in solvers:

@@ -137,13 +137,6 @@ def product_solver_with(workers: int) -> SolverFn:
     return solve_it
 
 
-def warm_up() -> None:
-    """Compile the ALNS (numba) before any clock runs; cached on disk afterwards."""
-    from routing import improve
-
-    improve.warm_up()
-
-
 def check_with_product(problem: Problem, plan: Plan) -> tuple[list[str], str]:
     """The product checker's violations as text, and the checker's name."""
     try:
@@ -293,8 +286,10 @@ def run_cli(
         write(f"error: cannot read the BKS file '{bks}': {err}")
         return 2
     if solver is None:
+        from routing.improve import warm_up
+
         solver = product_solver_with(workers or SolveParams().num_workers)
-        warm_up()
+        warm_up()  # compile the ALNS before the first instance's clock starts
     ok = True
     for path in files:
         try:

@@ -8,10 +8,10 @@ from types import ModuleType
 
 import pytest
 
-from routing.model import Needs, VehicleCategory, VehicleType
-from routing.synthetic import scenario_on_line
+from routing.model import Needs
+from routing.synthetic import default_vehicle_types, scenario_on_line
 
-TAXI = VehicleType("taxi", VehicleCategory.TAXI, 4, day_rate_pence=9000, cost_per_mile_pence=150)
+TAXI = default_vehicle_types()[0]
 
 
 @pytest.fixture(scope="module")
