@@ -15,7 +15,7 @@ from api.models import (
     PlanTripRow,
     PlanUnassignedRow,
 )
-from routing.model import Plan, Route, Run, Scenario, Stop, StopKind, Unassigned
+from routing.model import Plan, Route, Run, Scenario, Stop, StopKind, Unassigned, UnassignedCode
 from routing.reports import display_name
 
 
@@ -218,7 +218,9 @@ def plan_from_row(row: PlanRow) -> Plan:
             for r in row.routes
         ),
         unassigned=tuple(
-            Unassigned(pupil_id=u.pupil_id, run=Run(u.run), reason=u.reason, code=u.code)
+            Unassigned(
+                pupil_id=u.pupil_id, run=Run(u.run), reason=u.reason, code=UnassignedCode(u.code)
+            )
             for u in row.unassigned
         ),
         travel_model=row.travel_model,

@@ -38,6 +38,7 @@ from routing.model import (
     Stop,
     StopKind,
     Unassigned,
+    UnassignedCode,
     VehicleConfig,
     VehicleType,
 )
@@ -50,8 +51,6 @@ from routing.network import (
 
 logger = logging.getLogger(__name__)
 
-UNPLACED_CODE = "not_in_current_arrangement"
-UNREACHABLE_CODE = "unreachable"
 _UNREACHABLE_S = 10**8  # a matrix entry this large (or negative) means "no path"
 _COLOCATION_DECIMALS = 6
 
@@ -282,7 +281,7 @@ def current_plan(scenario: Scenario, matrix: TravelMatrix) -> Plan:
                         p.pupil_id,
                         run,
                         "home or school location could not be reached on the road network",
-                        code=UNREACHABLE_CODE,
+                        code=UnassignedCode.UNREACHABLE,
                     )
                     for run in p.runs()
                 ]
@@ -326,7 +325,12 @@ def current_plan(scenario: Scenario, matrix: TravelMatrix) -> Plan:
     unplaced = unplaced_pupil_ids(scenario)
     for pid in unplaced:
         unassigned += [
-            Unassigned(pid, run, "not on any route of the current arrangement", code=UNPLACED_CODE)
+            Unassigned(
+                pid,
+                run,
+                "not on any route of the current arrangement",
+                code=UnassignedCode.NOT_IN_CURRENT_ARRANGEMENT,
+            )
             for run in pupils[pid].runs()
         ]
     notes = [BASELINE_NOTE]

@@ -47,6 +47,7 @@ from routing.model import (
     SolveParams,
     SolveProgress,
     Unassigned,
+    UnassignedCode,
 )
 from routing.problem import Problem, Request, build_problem, restrict
 
@@ -286,7 +287,7 @@ def _not_placed(problem: Problem, reason: str) -> Plan:
         scenario_name=problem.name,
         routes=(),
         unassigned=tuple(
-            Unassigned(pid, problem.run, reason, code="not_placed")
+            Unassigned(pid, problem.run, reason, code=UnassignedCode.NOT_PLACED)
             for r in problem.requests
             for pid in r.pupil_ids
         ),

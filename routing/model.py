@@ -66,6 +66,21 @@ class StopKind(StrEnum):
     DROPOFF = "dropoff"
 
 
+class UnassignedCode(StrEnum):
+    """Why a pupil is left off a run, as a code a program can act on (the words are in
+    ``Unassigned.reason``). The values are what the CSV, JSON and API carry."""
+
+    UNPLANNED = "unplanned"  # no more specific reason given
+    UNREACHABLE = "unreachable"  # home, school or depot not on the road network
+    DIRECT_RIDE_TOO_LONG = "direct_ride_too_long"  # the direct journey exceeds the ride limit
+    SCHOOL_WINDOW = "school_window"  # no time inside the school's window and the ride limit
+    NO_VEHICLE = "no_vehicle"  # no vehicle type or layout can carry the pupil (or group)
+    SHIFT_TOO_SHORT = "shift_too_short"  # the journey alone is longer than any shift
+    NOT_PLACED = "not_placed"  # feasible alone, but the search found no vehicle in time
+    SIBLINGS_APART = "siblings_apart"  # siblings at two schools could not ride together
+    NOT_IN_CURRENT_ARRANGEMENT = "not_in_current_arrangement"  # baseline: on no current route
+
+
 def _check(condition: bool, msg: str) -> None:
     if not condition:
         raise InvalidScenarioError(msg)
@@ -490,7 +505,7 @@ class Unassigned:
     pupil_id: str
     run: Run
     reason: str
-    code: str = "unplanned"  # e.g. direct_ride_too_long, no_vehicle, unreachable
+    code: UnassignedCode = UnassignedCode.UNPLANNED
 
 
 @dataclass(frozen=True, slots=True)

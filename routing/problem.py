@@ -27,6 +27,7 @@ from routing.model import (
     Run,
     Scenario,
     Unassigned,
+    UnassignedCode,
     VehicleRequirement,
 )
 from routing.network import (  # osmnx loads lazily there: cheap in solver workers
@@ -329,35 +330,44 @@ def _precheck(
     classes: tuple[VehicleClass, ...],
     scenario: Scenario,
     duration_s: npt.NDArray[np.int64],
-) -> tuple[str, str] | None:
+) -> tuple[UnassignedCode, str] | None:
     """Why no plan can carry this request (code, reason), or None when some plan might."""
     direct = int(duration_s[request.pickup_loc, request.dropoff_loc])
     if request.max_ride_s is not None and direct > request.max_ride_s:
         return (
-            "direct_ride_too_long",
+            UnassignedCode.DIRECT_RIDE_TOO_LONG,
             f"direct journey {_minutes(direct)} is longer than the "
             f"{_minutes(request.max_ride_s)} ride limit",
         )
     if request.pickup_window_s[0] > request.pickup_window_s[1]:
         return (
-            "school_window",
+            UnassignedCode.SCHOOL_WINDOW,
             "cannot reach the school inside its arrival window within the ride limit",
         )
     if request.dropoff_window_s[0] > request.dropoff_window_s[1]:
-        return ("school_window", "cannot get home inside the ride limit after school ends")
+        return (
+            UnassignedCode.SCHOOL_WINDOW,
+            "cannot get home inside the ride limit after school ends",
+        )
     types = scenario.vehicle_types
     if request.allowed_vehicle_types is not None:
         types = tuple(vt for vt in types if vt.name in request.allowed_vehicle_types)
         if not types:
-            return ("no_vehicle", "needs a particular kind of vehicle but no vehicle type is one")
+            return (
+                UnassignedCode.NO_VEHICLE,
+                "needs a particular kind of vehicle but no vehicle type is one",
+            )
     together = " together (siblings)" if len(request.pupil_ids) > 1 else ""
     if request.wheelchairs:
         most = max(vt.max_wheelchair_places for vt in types)
         if most == 0:
-            return ("no_vehicle", "needs a wheelchair place but no vehicle type has one")
+            return (
+                UnassignedCode.NO_VEHICLE,
+                "needs a wheelchair place but no vehicle type has one",
+            )
         if request.wheelchairs > most:
             return (
-                "no_vehicle",
+                UnassignedCode.NO_VEHICLE,
                 f"needs {request.wheelchairs} wheelchair places{together} but the largest "
                 f"vehicle has {most}",
             )
@@ -372,7 +382,7 @@ def _precheck(
     if request.needs_assistant:
         if not any(c.has_assistant for c in fitting):
             return (
-                "no_vehicle",
+                UnassignedCode.NO_VEHICLE,
                 "needs a passenger assistant but no vehicle has room for the assistant "
                 f"and {len(request.pupil_ids)} pupil(s)",
             )
@@ -381,11 +391,11 @@ def _precheck(
         most_seats = max(c.seats for c in classes if c.vehicle_type in names)
         if request.seats > most_seats:
             return (
-                "no_vehicle",
+                UnassignedCode.NO_VEHICLE,
                 f"needs {request.seats} seats{together} but the largest vehicle has {most_seats}",
             )
         return (
-            "no_vehicle",
+            UnassignedCode.NO_VEHICLE,
             f"needs {request.seats} seat(s) and {request.wheelchairs} wheelchair place(s)"
             f"{together} but no vehicle layout has both",
         )
@@ -400,7 +410,7 @@ def _precheck(
         longest = max(longest, c.max_duration_s - extra)
     if trip > longest:
         return (
-            "shift_too_short",
+            UnassignedCode.SHIFT_TOO_SHORT,
             f"the journey alone takes {_minutes(trip)}, longer than any vehicle's shift",
         )
     return None
@@ -492,7 +502,7 @@ def build_problem(
                     pupil.pupil_id,
                     run,
                     f"{where} location could not be reached on the road network",
-                    code="unreachable",
+                    code=UnassignedCode.UNREACHABLE,
                 )
             )
             continue

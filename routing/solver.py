@@ -84,18 +84,17 @@ from routing.model import (
     Stop,
     StopKind,
     Unassigned,
+    UnassignedCode,
 )
 from routing.problem import ObjectiveKind, Problem, Request, VehicleClass
 
 logger = logging.getLogger(__name__)
 
 NOT_PLACED_REASON = "no feasible vehicle found within the time limit"
-NOT_PLACED_CODE = "not_placed"
 SIBLINGS_APART_REASON = (
     "travels with a sibling at another school, and no vehicle found within the time limit "
     "could carry them together inside the school windows and ride limits"
 )
-SIBLINGS_APART_CODE = "siblings_apart"
 RIDE_TIE_BREAK_PER_S = 2
 """Objective units per second of route duration (cost problems): a tie-breaker only.
 
@@ -1085,9 +1084,9 @@ def _plan_from_routes(
         )
     with_siblings = {rid for group in problem.same_vehicle for rid in group}
     unassigned = tuple(
-        Unassigned(pid, problem.run, SIBLINGS_APART_REASON, code=SIBLINGS_APART_CODE)
+        Unassigned(pid, problem.run, SIBLINGS_APART_REASON, code=UnassignedCode.SIBLINGS_APART)
         if r.request_id in with_siblings
-        else Unassigned(pid, problem.run, NOT_PLACED_REASON, code=NOT_PLACED_CODE)
+        else Unassigned(pid, problem.run, NOT_PLACED_REASON, code=UnassignedCode.NOT_PLACED)
         for i, r in enumerate(model.requests)
         if i not in served
         for pid in r.pupil_ids
@@ -1119,4 +1118,4 @@ def plan_distance_m(plan: Plan) -> int:
     return sum(r.distance_m for r in plan.routes)
 
 
-__all__ = ["NOT_PLACED_CODE", "NOT_PLACED_REASON", "route_cost_pence", "solve"]
+__all__ = ["NOT_PLACED_REASON", "route_cost_pence", "solve"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 from routing import synthetic
-from routing.baseline import UNPLACED_CODE, check_current_plan, current_plan
+from routing.baseline import check_current_plan, current_plan
 from routing.checks import ViolationKind, check_plan
 from routing.costing import compare
 from routing.model import (
@@ -26,6 +26,7 @@ from routing.model import (
     SchoolKind,
     StopKind,
     Unassigned,
+    UnassignedCode,
     VehicleCategory,
     VehicleType,
 )
@@ -142,8 +143,18 @@ def test_contract_price_is_split_between_runs_else_money_model() -> None:
 def test_pupils_on_no_current_route_are_reported() -> None:
     plan = current_plan(scenario(), line_matrix())
     assert plan.unassigned == (
-        Unassigned("P6", Run.AM, "not on any route of the current arrangement", UNPLACED_CODE),
-        Unassigned("P6", Run.PM, "not on any route of the current arrangement", UNPLACED_CODE),
+        Unassigned(
+            "P6",
+            Run.AM,
+            "not on any route of the current arrangement",
+            UnassignedCode.NOT_IN_CURRENT_ARRANGEMENT,
+        ),
+        Unassigned(
+            "P6",
+            Run.PM,
+            "not on any route of the current arrangement",
+            UnassignedCode.NOT_IN_CURRENT_ARRANGEMENT,
+        ),
     )
     assert any("1 pupil(s)" in note for note in plan.notes)
 
@@ -153,7 +164,7 @@ def test_unreachable_pupil_is_unassigned_and_its_route_dropped() -> None:
     assert {r.route_id for r in plan.routes} == {"CR1-AM", "CR1-PM"}
     assert {(u.pupil_id, u.code) for u in plan.unassigned} == {
         ("P5", "unreachable"),
-        ("P6", UNPLACED_CODE),
+        ("P6", UnassignedCode.NOT_IN_CURRENT_ARRANGEMENT),
     }
 
 

@@ -23,12 +23,13 @@ from routing.model import (
     Run,
     SolveParams,
     StopKind,
+    UnassignedCode,
     VehicleCategory,
     VehicleRequirement,
     VehicleType,
 )
 from routing.problem import ObjectiveKind, Problem, Request, VehicleClass, build_problem
-from routing.solver import NOT_PLACED_CODE, solve
+from routing.solver import solve
 from routing.synthetic import scenario_on_line
 
 PARAMS = SolveParams(time_limit_s=1.0)
@@ -288,7 +289,7 @@ def test_pupils_beyond_the_fleet_are_unassigned_not_an_error() -> None:
     plan = solve(problem, PARAMS)
     assert len(plan.routes) == 1
     (left,) = plan.unassigned
-    assert left.code == NOT_PLACED_CODE and "time limit" in left.reason
+    assert left.code == UnassignedCode.NOT_PLACED and "time limit" in left.reason
     assert check_plan(scenario, matrix, plan) == []
 
 
