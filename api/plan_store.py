@@ -21,7 +21,7 @@ from routing.reports import display_name
 
 def plan_summary(scenario: Scenario, plan: Plan) -> dict[str, Any]:
     """Totals any role may see: routes, distance, cost per day and year, counts."""
-    day_cost_pence = sum(r.cost_pence for r in plan.routes)
+    day_cost_pence = plan.cost_pence
     runs: dict[str, Any] = {}
     for run in Run:
         routes = plan.routes_for(run)

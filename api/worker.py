@@ -361,7 +361,7 @@ class Worker:
             session.execute(
                 update(JobRow)
                 .where(JobRow.id == job.id)
-                .values(progress={"phase": "done"}, best_cost_pence=_plan_cost(outcome.plan))
+                .values(progress={"phase": "done"}, best_cost_pence=outcome.plan.cost_pence)
             )
             add_plan(
                 session,
@@ -447,10 +447,6 @@ class Worker:
                     result=result,
                 )
             )
-
-
-def _plan_cost(plan: Plan) -> int:
-    return sum(r.cost_pence for r in plan.routes)
 
 
 def start_in_process(

@@ -321,7 +321,7 @@ def plan_cost(scenario: Scenario, plan: Plan, *, matrix: TravelMatrix | None = N
     policy = scenario.policy
     days = policy.school_days_per_year
     pupils = scenario.pupils_by_id()
-    routes_day = sum(r.cost_pence for r in plan.routes)
+    routes_day = plan.cost_pence
 
     fallback: list[FallbackJourney] = []
     routed_pairs = {(r.run, pid) for r in plan.routes for pid in r.pupil_ids()}

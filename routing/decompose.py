@@ -267,7 +267,7 @@ def _solve_bin(
         if on_part is not None:
             on_part(plan)
         elif _PROGRESS_QUEUE is not None:
-            _PROGRESS_QUEUE.put(sum(r.cost_pence for r in plan.routes))
+            _PROGRESS_QUEUE.put(plan.cost_pence)
     return plans
 
 
@@ -367,7 +367,7 @@ def plan_run(
         report_cost(sum(costs) if costs else None, message)
 
     def on_part(plan: Plan) -> None:
-        costs.append(sum(r.cost_pence for r in plan.routes))
+        costs.append(plan.cost_pence)
         report(f"{run.value}: {len(costs)} of {total} part(s) done")
 
     report(f"{run.value}: solving {total} part(s) on {workers} process(es)")
@@ -401,7 +401,7 @@ def plan_run(
         # A part's report can still be in the queue when its future resolves: the last
         # report counts every part from the plans themselves, not from the queue.
         if len(costs) < total:
-            costs[:] = [sum(r.cost_pence for r in p.routes) for p in plans]
+            costs[:] = [p.cost_pence for p in plans]
             report(f"{run.value}: {total} of {total} part(s) done")
     merged = merge_plans(
         scenario.name,

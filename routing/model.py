@@ -533,6 +533,12 @@ class Plan:
                 yield route, stop
 
     @property
+    def cost_pence(self) -> int:
+        """What the plan's routes cost a day: the sum of their ``cost_pence`` (the estimated
+        journeys of unassigned pupils are not in it: see ``costing.plan_cost``)."""
+        return sum(route.cost_pence for route in self.routes)
+
+    @property
     def is_complete(self) -> bool:
         """True when no pupil is left unassigned (feasibility is the checker's question)."""
         return not self.unassigned

@@ -575,7 +575,7 @@ def _report_done(progress: ProgressFn | None, problem: Problem, plan: Plan, star
                 parts_done=1,
                 parts_total=1,
                 elapsed_s=time.monotonic() - started,
-                best_cost_pence=sum(r.cost_pence for r in plan.routes),
+                best_cost_pence=plan.cost_pence,
                 message=f"{problem.name}: done",
             )
         )
