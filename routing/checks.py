@@ -626,8 +626,23 @@ def _home_location_ids(scenario: Scenario) -> dict[str, frozenset[str]]:
     return out
 
 
+def _ride_limit_s(pupil: Pupil, run: Run, scenario: Scenario, travel: _Travel) -> int:
+    """The pupil's ride limit from the policy and their direct trip on the matrix."""
+    home = travel.row(pupil_location_id(pupil.pupil_id))
+    gate = travel.row(school_location_id(pupil.school_id))
+    if home is None or gate is None:
+        return scenario.policy.max_ride_s_for(pupil)
+    direct_s = travel.leg(home, gate)[0] if run is Run.AM else travel.leg(gate, home)[0]
+    return scenario.policy.ride_limit_s(pupil, direct_s)
+
+
 def _pupil_item(
-    pupil: Pupil, school: School, run: Run, scenario: Scenario, homes: frozenset[str]
+    pupil: Pupil,
+    school: School,
+    run: Run,
+    scenario: Scenario,
+    homes: frozenset[str],
+    travel: _Travel,
 ) -> _Item:
     gate = frozenset({school_location_id(school.school_id)})
     is_am = run is Run.AM
@@ -642,7 +657,7 @@ def _pupil_item(
         dropoff_locations=gate if is_am else homes,
         pickup_window_s=None if is_am else school.pm_departure_window_s,
         dropoff_window_s=school.am_arrival_window_s if is_am else None,
-        max_ride_s=scenario.policy.max_ride_s_for(pupil),
+        max_ride_s=_ride_limit_s(pupil, run, scenario, travel),
         travel_alone=pupil.needs.travel_alone,
     )
 
@@ -758,7 +773,9 @@ def check_plan(
     violations: list[Violation] = []
     for run in _runs_to_check(plan, runs):
         items = {
-            p.pupil_id: _pupil_item(p, schools[p.school_id], run, scenario, homes[p.pupil_id])
+            p.pupil_id: _pupil_item(
+                p, schools[p.school_id], run, scenario, homes[p.pupil_id], travel
+            )
             for p in scenario.pupils
         }
         routes = plan.routes_for(run)

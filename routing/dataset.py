@@ -142,6 +142,9 @@ POLICY_KEYS: dict[str, tuple[str, str]] = {
     "default_wheelchair_boarding_s": ("default_wheelchair_boarding_s", "int"),
     "personal_budget_gbp_per_mile": ("personal_budget_pence_per_mile", "money"),
     "approx_circuity_factor": ("approx_circuity_factor", "float"),
+    "ride_minute_value_gbp": ("ride_minute_value_pence", "money"),
+    "comfort_ride_factor": ("comfort_ride_factor", "float"),
+    "comfort_ride_extra_min": ("comfort_ride_extra_s", "minutes_or_zero"),
 }
 # Read only to turn a date_of_birth into a year group when year_group is blank.
 ACADEMIC_YEAR_KEY = "academic_year_start_year"
@@ -1267,6 +1270,7 @@ def _parse_policy(
 _POLICY_KIND_WORDS = {
     "money": "an amount in pounds (a number with at most 2 decimals)",
     "minutes": "a positive number of minutes",
+    "minutes_or_zero": "a number of minutes (0 switches it off)",
     "int": "a whole number",
     "float": "a number",
     "bool": "true or false",
@@ -1292,6 +1296,8 @@ def _convert_policy_value(kind: str, value: Any) -> Any:
         return float(value)
     if kind == "minutes":
         return round(value * SECONDS_PER_MINUTE) if value > 0 else None
+    if kind == "minutes_or_zero":
+        return round(value * SECONDS_PER_MINUTE) if value >= 0 else None
     if kind == "money":
         try:
             return _parse_pence(str(value))
@@ -1312,12 +1318,23 @@ def _check_policy_ranges(kwargs: dict[str, Any], problem: Callable[[str, Any, st
         "default_boarding_s": (0, 3600),
         "default_wheelchair_boarding_s": (0, 3600),
         "approx_circuity_factor": (1.0, 5.0),
+        "comfort_ride_factor": (0.0, 3.0),
     }
     for field_name, (low, high) in limits.items():
         if field_name in kwargs and not low <= kwargs[field_name] <= high:
             key = key_of[field_name]
             problem(key, kwargs[field_name], f"{key} must be within {low}..{high}.")
             del kwargs[field_name]
+    # Ride-time policy: ranges in the file's own units (pounds a minute, minutes).
+    if 0 < kwargs.get("comfort_ride_factor", 0) < 1:
+        value = kwargs.pop("comfort_ride_factor")
+        problem("comfort_ride_factor", value, "comfort_ride_factor must be 0 (off) or 1..3.")
+    if kwargs.get("comfort_ride_extra_s", 0) > 120 * SECONDS_PER_MINUTE:
+        value = kwargs.pop("comfort_ride_extra_s") / SECONDS_PER_MINUTE
+        problem("comfort_ride_extra_min", value, "comfort_ride_extra_min must be within 0..120.")
+    if kwargs.get("ride_minute_value_pence", 0) > 500:
+        value = kwargs.pop("ride_minute_value_pence") / 100
+        problem("ride_minute_value_gbp", value, "ride_minute_value_gbp must be within 0..5.00.")
     if kwargs.get("route_start") is RouteStart.DEPOT and (
         kwargs.get("depot_lon") is None or kwargs.get("depot_lat") is None
     ):
@@ -1458,6 +1475,9 @@ def _policy_toml(policy: Policy, network: NetworkSource) -> str:
         f"default_wheelchair_boarding_s = {policy.default_wheelchair_boarding_s}",
         f"personal_budget_gbp_per_mile = {gbp(policy.personal_budget_pence_per_mile)}",
         f"approx_circuity_factor = {float(policy.approx_circuity_factor)!r}",
+        f"ride_minute_value_gbp = {gbp(policy.ride_minute_value_pence)}",
+        f"comfort_ride_factor = {float(policy.comfort_ride_factor)!r}",
+        f"comfort_ride_extra_min = {minutes(policy.comfort_ride_extra_s)}",
     ]
     if network.drive_graph or network.walk_graph or network.description:
         lines += [

@@ -411,7 +411,9 @@ def plan_run(
         travel_model=matrix.model,
         notes=problem.notes,
     )
-    merged = replace(merged, solve_seconds=round(time.monotonic() - started, 3))
+    merged = replace(
+        merged, solve_seconds=round(time.monotonic() - started, 3), flags=problem.flags
+    )
     logger.info(
         "%s: %d routes, %d unassigned, %.1f s",
         problem.name,

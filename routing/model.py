@@ -7,6 +7,7 @@ seconds after local midnight; money inside the domain is integer pence.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -315,6 +316,12 @@ class Policy:
     personal_budget_pence_per_mile: int = 45
     # Approximate travel model when the scenario has no road network.
     approx_circuity_factor: float = 1.35
+    # Ride time as policy (issue 10): the value of one pupil's on-board minute, added to
+    # the objective, and a comfort limit relative to the direct trip. 0 switches each off;
+    # the defaults are measured (data/README.md).
+    ride_minute_value_pence: int = 0
+    comfort_ride_factor: float = 0.0
+    comfort_ride_extra_s: int = 0
 
     def __post_init__(self) -> None:
         _check(self.assistant_day_cost_pence >= 0, "assistant_day_cost_pence must be >= 0.")
@@ -334,12 +341,51 @@ class Policy:
             "route_start 'depot' needs depot_lon and depot_lat.",
         )
         _check(self.approx_circuity_factor >= 1.0, "approx_circuity_factor must be >= 1.")
+        _check(
+            self.ride_minute_value_pence >= 0,
+            f"ride_minute_value_pence must be >= 0, got {self.ride_minute_value_pence}.",
+        )
+        _check(
+            self.comfort_ride_factor == 0 or self.comfort_ride_factor >= 1.0,
+            f"comfort_ride_factor must be 0 (off) or >= 1, got {self.comfort_ride_factor}.",
+        )
+        _check(
+            self.comfort_ride_extra_s >= 0,
+            f"comfort_ride_extra_s must be >= 0, got {self.comfort_ride_extra_s}.",
+        )
 
     def max_ride_s_for(self, pupil: Pupil) -> int:
         """The pupil's own limit if set, else the policy default for their age."""
         if pupil.needs.max_ride_s is not None:
             return pupil.needs.max_ride_s
         return self.max_ride_primary_s if pupil.is_primary else self.max_ride_secondary_s
+
+    def comfort_ride_s(self, direct_s: int) -> int | None:
+        """The comfort limit on a journey whose direct trip takes ``direct_s``.
+
+        ``max(direct x comfort_ride_factor, direct + comfort_ride_extra_s)``, each term
+        dropped when its setting is 0; None when both are 0 (no comfort limit).
+        """
+        limits: list[int] = []
+        if self.comfort_ride_factor > 0:
+            limits.append(math.floor(direct_s * self.comfort_ride_factor))
+        if self.comfort_ride_extra_s > 0:
+            limits.append(direct_s + self.comfort_ride_extra_s)
+        return max(limits) if limits else None
+
+    def ride_limit_s(self, pupil: Pupil, direct_s: int) -> int:
+        """The pupil's ride limit on a journey whose direct trip takes ``direct_s``.
+
+        The smaller of the absolute limit (``max_ride_s_for``) and the comfort limit. A
+        pupil whose direct trip is already longer than the absolute limit is still carried:
+        their limit becomes the comfort limit (the direct trip plus the comfort allowance),
+        or the direct trip itself when the comfort limit is off.
+        """
+        absolute = self.max_ride_s_for(pupil)
+        comfort = self.comfort_ride_s(direct_s)
+        if direct_s > absolute:
+            return direct_s if comfort is None else comfort
+        return absolute if comfort is None else min(absolute, comfort)
 
 
 @dataclass(frozen=True, slots=True)
@@ -509,6 +555,16 @@ class Unassigned:
 
 
 @dataclass(frozen=True, slots=True)
+class PupilFlag:
+    """A pupil the plan carries but an officer must look at, and why (in plain words)."""
+
+    pupil_id: str
+    run: Run
+    message: str
+    code: str = "long_direct_ride"  # the direct trip alone is over the policy limit
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """The routes of a scenario for one or both runs, and the pupils left unassigned.
 
@@ -523,6 +579,7 @@ class Plan:
     solve_seconds: float = 0.0
     objective: int = 0
     notes: tuple[str, ...] = ()
+    flags: tuple[PupilFlag, ...] = ()  # carried pupils an officer must look at
 
     def routes_for(self, run: Run) -> tuple[Route, ...]:
         return tuple(r for r in self.routes if r.run is run)

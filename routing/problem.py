@@ -22,7 +22,10 @@ import numpy.typing as npt
 from routing.errors import InvalidScenarioError
 from routing.model import (
     METRES_PER_MILE,
+    SECONDS_PER_MINUTE,
+    Policy,
     Pupil,
+    PupilFlag,
     RouteStart,
     Run,
     Scenario,
@@ -71,6 +74,9 @@ class Request:
     needs_assistant: bool = False
     travel_alone: bool = False
     allowed_vehicle_types: frozenset[str] | None = None
+    ride_cost_per_s: int = 0
+    """Objective units per second of this request's ride (every pupil of it counted):
+    the council's value of an on-board minute (``Policy.ride_minute_value_pence``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +124,7 @@ class Problem:
     allow_mixed_schools: bool = True
     notes: tuple[str, ...] = field(default=())
     travel_model: str = ""  # which travel model made the matrices (TravelMatrix.model)
+    flags: tuple[PupilFlag, ...] = ()  # pupils carried on a limit wider than the policy's
 
     def __post_init__(self) -> None:
         n = len(self.location_ids)
@@ -260,6 +267,20 @@ def _group_pupils(
     return groups, same_vehicle, notes
 
 
+def ride_cost_per_s(policy: Policy, num_pupils: int = 1) -> int:
+    """Objective units per second of a ride carrying ``num_pupils`` (pupil problems)."""
+    per_pupil = round(policy.ride_minute_value_pence * COST_UNITS_PER_PENCE / SECONDS_PER_MINUTE)
+    return per_pupil * num_pupils
+
+
+def long_ride_message(absolute_s: int, direct_s: int, limit_s: int) -> str:
+    """An officer's words for a pupil whose direct trip is over the policy limit."""
+    return (
+        f"journey unavoidably over {_minutes(absolute_s)}: direct trip {_minutes(direct_s)} "
+        f"(own limit {_minutes(limit_s)})"
+    )
+
+
 def _request_for_group(
     group: _Group,
     idx: int,
@@ -268,14 +289,22 @@ def _request_for_group(
     loc: dict[str, int],
     duration_s: npt.NDArray[np.int64],
     horizon_s: tuple[int, int],
-) -> Request:
+) -> tuple[Request, tuple[PupilFlag, ...]]:
+    """The group's request, and a flag for each pupil whose direct trip is over the limit."""
+    policy = scenario.policy
     lead = group.lead
     school = scenario.school(lead.school_id)
     home = loc[pupil_location_id(lead.pupil_id)]
     gate = loc[school_location_id(school.school_id)]
     boarding = sum(p.needs.boarding_s for p in group.pupils)
     handover = school.handover_s * len(group.pupils)
-    max_ride = min(scenario.policy.max_ride_s_for(p) for p in group.pupils)
+    direct = int(duration_s[home, gate] if run is Run.AM else duration_s[gate, home])
+    max_ride = min(policy.ride_limit_s(p, direct) for p in group.pupils)
+    flags = tuple(
+        PupilFlag(p.pupil_id, run, long_ride_message(policy.max_ride_s_for(p), direct, max_ride))
+        for p in group.pupils
+        if direct > policy.max_ride_s_for(p)
+    )
     wheelchairs = sum(1 for p in group.pupils if p.needs.wheelchair)
     requirements = {p.needs.vehicle_requirement for p in group.pupils} - {VehicleRequirement.NONE}
     allowed: frozenset[str] | None = None
@@ -287,7 +316,6 @@ def _request_for_group(
         )
     h0, h1 = horizon_s
     if run is Run.AM:
-        direct = int(duration_s[home, gate])
         open_s, close_s = school.am_arrival_window_s
         pickup_loc, dropoff_loc = home, gate
         pickup_service, dropoff_service = boarding, handover
@@ -297,7 +325,6 @@ def _request_for_group(
         )
         dropoff_window = (open_s, close_s)
     else:
-        direct = int(duration_s[gate, home])
         open_s, close_s = school.pm_departure_window_s
         pickup_loc, dropoff_loc = gate, home
         pickup_service, dropoff_service = handover, boarding
@@ -306,7 +333,7 @@ def _request_for_group(
             min(h1, open_s + pickup_service + direct),
             min(h1, close_s + pickup_service + max_ride),
         )
-    return Request(
+    request = Request(
         request_id=f"R{idx:04d}",
         pupil_ids=tuple(p.pupil_id for p in group.pupils),
         school_id=school.school_id,
@@ -322,7 +349,9 @@ def _request_for_group(
         needs_assistant=any(p.needs.needs_assistant for p in group.pupils),
         travel_alone=any(p.needs.travel_alone for p in group.pupils),
         allowed_vehicle_types=allowed,
+        ride_cost_per_s=ride_cost_per_s(policy, len(group.pupils)),
     )
+    return request, flags
 
 
 def _precheck(
@@ -332,13 +361,9 @@ def _precheck(
     duration_s: npt.NDArray[np.int64],
 ) -> tuple[UnassignedCode, str] | None:
     """Why no plan can carry this request (code, reason), or None when some plan might."""
+    # No direct_ride_too_long: a pupil's limit is never below their direct trip
+    # (Policy.ride_limit_s widens it and the request carries a flag instead).
     direct = int(duration_s[request.pickup_loc, request.dropoff_loc])
-    if request.max_ride_s is not None and direct > request.max_ride_s:
-        return (
-            UnassignedCode.DIRECT_RIDE_TOO_LONG,
-            f"direct journey {_minutes(direct)} is longer than the "
-            f"{_minutes(request.max_ride_s)} ride limit",
-        )
     if request.pickup_window_s[0] > request.pickup_window_s[1]:
         return (
             UnassignedCode.SCHOOL_WINDOW,
@@ -462,27 +487,109 @@ def build_problem(
         If ``pupil_ids`` names an unknown pupil, or the depot is needed but not in the matrix.
     """
     policy = scenario.policy
-    by_id = scenario.pupils_by_id()
-    if pupil_ids is None:
-        chosen = [p for p in scenario.pupils if run in p.runs()]
-    else:
-        wanted = list(dict.fromkeys(pupil_ids))
-        unknown = [pid for pid in wanted if pid not in by_id]
-        if unknown:
-            msg = f"pupil_ids names unknown pupil '{unknown[0]}'."
-            raise InvalidScenarioError(msg)
-        chosen = [by_id[pid] for pid in wanted if run in by_id[pid].runs()]
-    unassigned: list[Unassigned] = []
-    notes: list[str] = []
-
-    # Locations: depot (when used), then schools, then homes, as rows of the matrix.
-    bad_ids = _unreachable_ids(matrix)
+    chosen = _chosen_pupils(scenario, run, pupil_ids)
     use_depot = policy.route_start is RouteStart.DEPOT
     if use_depot and DEPOT_LOCATION_ID not in matrix:
         msg = "policy route_start 'depot' but the travel matrix has no 'depot' location."
         raise InvalidScenarioError(msg)
-    reachable: list[Pupil] = []
     depot_row = matrix.index(DEPOT_LOCATION_ID) if use_depot else None
+    reachable, unreachable = _reachable_pupils(chosen, matrix, run, depot_row)
+    unassigned = list(unreachable)
+
+    # Locations: depot (when used), then schools, then homes, as rows of the matrix.
+    rows: list[int] = []
+    if depot_row is not None:
+        rows.append(depot_row)
+    school_ids = list(dict.fromkeys(p.school_id for p in reachable))
+    rows += [matrix.index(school_location_id(s)) for s in school_ids]
+    rows += [matrix.index(pupil_location_id(p.pupil_id)) for p in reachable]
+    rows = list(dict.fromkeys(rows))
+    row_index = np.asarray(rows, dtype=np.int64)
+    duration = np.ascontiguousarray(matrix.duration_s[np.ix_(row_index, row_index)], np.int64)
+    distance = np.ascontiguousarray(matrix.distance_m[np.ix_(row_index, row_index)], np.int64)
+    location_ids = tuple(matrix.location_ids[r] for r in rows)
+    loc = {lid: i for i, lid in enumerate(location_ids)}
+    start_loc = loc[DEPOT_LOCATION_ID] if use_depot else None
+    classes = _vehicle_classes(scenario, start_loc)
+    horizon = (0, 24 * 3600)
+
+    incompatible_pupils = {
+        frozenset((pair.pupil_a, pair.pupil_b)) for pair in scenario.incompatible_pairs
+    }
+    groups, same_groups, notes = _group_pupils(reachable, incompatible_pupils)
+    requests: list[Request] = []
+    flags: list[PupilFlag] = []
+    kept: dict[int, Request] = {}
+    for idx, group in enumerate(groups):
+        request, group_flags = _request_for_group(
+            group, idx + 1, scenario, run, loc, duration, horizon
+        )
+        why = _precheck(request, classes, scenario, duration)
+        if why is not None:
+            code, reason = why
+            unassigned += [Unassigned(pid, run, reason, code=code) for pid in request.pupil_ids]
+            continue
+        requests.append(request)
+        flags += group_flags
+        kept[idx] = request
+    incompatible = _incompatible_requests(requests, incompatible_pupils)
+    same_vehicle, same_notes = _same_vehicle_requests(kept, same_groups, policy)
+    notes += same_notes
+    if any(len(r.pupil_ids) > 1 for r in requests):
+        notes.append(_SIBLINGS_NOTE)
+    if any(vt.num_available is not None for vt in scenario.vehicle_types):
+        notes.append("A vehicle type's availability is shared by all its layouts.")
+    if flags:
+        notes.append(
+            f"{len(flags)} pupil(s) have a direct trip longer than the policy ride limit: "
+            "each is carried on their own longer limit and flagged for an officer."
+        )
+
+    problem = Problem(
+        name=f"{scenario.name} {run.value}",
+        run=run,
+        location_ids=location_ids,
+        duration_s=duration,
+        distance_m=distance,
+        requests=tuple(requests),
+        vehicle_classes=classes,
+        incompatible=incompatible,
+        same_vehicle=same_vehicle,
+        horizon_s=horizon,
+        objective=ObjectiveKind.COST,
+        cost_units_per_pence=COST_UNITS_PER_PENCE,
+        lons=tuple(float(matrix.lons[r]) for r in rows),
+        lats=tuple(float(matrix.lats[r]) for r in rows),
+        allow_mixed_schools=policy.allow_mixed_school_routes,
+        notes=tuple(notes),
+        travel_model=matrix.model,
+        flags=tuple(flags),
+    )
+    if unassigned:
+        logger.info("%s: pre-check leaves %d pupil(s) unassigned", problem.name, len(unassigned))
+    return problem, tuple(unassigned)
+
+
+def _chosen_pupils(scenario: Scenario, run: Run, pupil_ids: Iterable[str] | None) -> list[Pupil]:
+    """The pupils to plan on this run: every one attending it, or the named ones."""
+    if pupil_ids is None:
+        return [p for p in scenario.pupils if run in p.runs()]
+    by_id = scenario.pupils_by_id()
+    wanted = list(dict.fromkeys(pupil_ids))
+    unknown = [pid for pid in wanted if pid not in by_id]
+    if unknown:
+        msg = f"pupil_ids names unknown pupil '{unknown[0]}'."
+        raise InvalidScenarioError(msg)
+    return [by_id[pid] for pid in wanted if run in by_id[pid].runs()]
+
+
+def _reachable_pupils(
+    chosen: list[Pupil], matrix: TravelMatrix, run: Run, depot_row: int | None
+) -> tuple[list[Pupil], list[Unassigned]]:
+    """The pupils whose home and school the network connects, and the others unassigned."""
+    bad_ids = _unreachable_ids(matrix)
+    reachable: list[Pupil] = []
+    unassigned: list[Unassigned] = []
     for pupil in chosen:
         home_id = pupil_location_id(pupil.pupil_id)
         gate_id = school_location_id(pupil.school_id)
@@ -507,52 +614,28 @@ def build_problem(
             )
             continue
         reachable.append(pupil)
+    return reachable, unassigned
 
-    rows: list[int] = []
-    if depot_row is not None:
-        rows.append(depot_row)
-    school_ids = list(dict.fromkeys(p.school_id for p in reachable))
-    rows += [matrix.index(school_location_id(s)) for s in school_ids]
-    rows += [matrix.index(pupil_location_id(p.pupil_id)) for p in reachable]
-    rows = list(dict.fromkeys(rows))
-    row_index = np.asarray(rows, dtype=np.int64)
-    duration = np.ascontiguousarray(matrix.duration_s[np.ix_(row_index, row_index)], np.int64)
-    distance = np.ascontiguousarray(matrix.distance_m[np.ix_(row_index, row_index)], np.int64)
-    location_ids = tuple(matrix.location_ids[r] for r in rows)
-    loc = {lid: i for i, lid in enumerate(location_ids)}
-    start_loc = loc[DEPOT_LOCATION_ID] if use_depot else None
-    classes = _vehicle_classes(scenario, start_loc)
-    horizon = (0, 24 * 3600)
 
-    incompatible_pupils = {
-        frozenset((pair.pupil_a, pair.pupil_b)) for pair in scenario.incompatible_pairs
-    }
-    groups, same_groups, group_notes = _group_pupils(reachable, incompatible_pupils)
-    notes += group_notes
-    requests: list[Request] = []
-    kept: dict[int, Request] = {}
-    for idx, group in enumerate(groups):
-        request = _request_for_group(group, idx + 1, scenario, run, loc, duration, horizon)
-        why = _precheck(request, classes, scenario, duration)
-        if why is not None:
-            code, reason = why
-            unassigned += [Unassigned(pid, run, reason, code=code) for pid in request.pupil_ids]
-            continue
-        requests.append(request)
-        kept[idx] = request
-
+def _incompatible_requests(
+    requests: list[Request], incompatible_pupils: set[frozenset[str]]
+) -> tuple[tuple[str, str], ...]:
+    """Request id pairs that must never share a vehicle (from the pupils' pairs)."""
     request_of_pupil = {pid: r.request_id for r in requests for pid in r.pupil_ids}
-    incompatible = tuple(
-        sorted(
-            {
-                tuple(sorted((request_of_pupil[a], request_of_pupil[b])))
-                for a, b in (tuple(pair) for pair in incompatible_pupils)
-                if a in request_of_pupil
-                and b in request_of_pupil
-                and request_of_pupil[a] != request_of_pupil[b]
-            }
-        )
-    )
+    pairs: set[tuple[str, str]] = set()
+    for pair in incompatible_pupils:
+        a, b = tuple(pair)
+        ra, rb = request_of_pupil.get(a), request_of_pupil.get(b)
+        if ra is not None and rb is not None and ra != rb:
+            pairs.add((min(ra, rb), max(ra, rb)))
+    return tuple(sorted(pairs))
+
+
+def _same_vehicle_requests(
+    kept: dict[int, Request], same_groups: list[tuple[int, ...]], policy: Policy
+) -> tuple[tuple[tuple[str, ...], ...], list[str]]:
+    """Request id groups that must share a vehicle (siblings), and notes on exemptions."""
+    notes: list[str] = []
     same_vehicle: list[tuple[str, ...]] = []
     for idxs in same_groups:
         ids = tuple(kept[i].request_id for i in idxs if i in kept)
@@ -566,33 +649,7 @@ def build_problem(
             )
             continue
         same_vehicle.append(ids)
-    if any(len(r.pupil_ids) > 1 for r in requests):
-        notes.append(_SIBLINGS_NOTE)
-    if any(vt.num_available is not None for vt in scenario.vehicle_types):
-        notes.append("A vehicle type's availability is shared by all its layouts.")
-
-    problem = Problem(
-        name=f"{scenario.name} {run.value}",
-        run=run,
-        location_ids=location_ids,
-        duration_s=duration,
-        distance_m=distance,
-        requests=tuple(requests),
-        vehicle_classes=classes,
-        incompatible=incompatible,  # type: ignore[arg-type]
-        same_vehicle=tuple(same_vehicle),
-        horizon_s=horizon,
-        objective=ObjectiveKind.COST,
-        cost_units_per_pence=COST_UNITS_PER_PENCE,
-        lons=tuple(float(matrix.lons[r]) for r in rows),
-        lats=tuple(float(matrix.lats[r]) for r in rows),
-        allow_mixed_schools=policy.allow_mixed_school_routes,
-        notes=tuple(notes),
-        travel_model=matrix.model,
-    )
-    if unassigned:
-        logger.info("%s: pre-check leaves %d pupil(s) unassigned", problem.name, len(unassigned))
-    return problem, tuple(unassigned)
+    return tuple(same_vehicle), notes
 
 
 def restrict(

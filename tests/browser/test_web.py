@@ -50,7 +50,9 @@ PUPILS = (
     ("P003", "S1", "<b>Zed</b>", "Quill", "RM5 3XY", False),  # markup must show as text
     ("P004", "S2", "Devraj", "Patelmore", "RM6 4XY", False),
     ("P005", "S2", "Ellowen", "Frostwick", "RM7 5XY", False),
-    ("P006", "S2", "Gwendolyn", "Harrowby", "RM8 6XY", False),  # 1-minute limit: unplannable
+    # Boarding takes 5 hours, longer than any vehicle's shift: no vehicle can carry them
+    # (a pupil whose direct trip is over a ride limit is carried and flagged, issue 10).
+    ("P006", "S2", "Gwendolyn", "Harrowby", "RM8 6XY", False),
 )
 UNPLANNABLE = "P006"
 USERS = (("officer", "officer", ()), ("finance", "finance", ()), ("school1", "school", ("S1",)))
@@ -103,8 +105,7 @@ def _scenario() -> Any:
                     if wheelchair
                     else VehicleRequirement.NONE
                 ),
-                boarding_s=180 if wheelchair else 60,
-                max_ride_s=60 if pid == UNPLANNABLE else None,
+                boarding_s=5 * 3600 if pid == UNPLANNABLE else (180 if wheelchair else 60),
             ),
         )
         for i, (pid, school, first, last, postcode, wheelchair) in enumerate(PUPILS)

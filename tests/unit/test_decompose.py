@@ -88,7 +88,7 @@ def test_bins_balance_requests_over_workers() -> None:
     assert max(loads) - min(loads) <= max(len(p.requests) for p in parts)
 
 
-def test_merge_renumbers_routes_and_keeps_precheck_unassigned() -> None:
+def test_merge_renumbers_routes_and_keeps_the_problem_flags() -> None:
     scenario, matrix = scenario_on_line(
         {"S1": 0.0, "S2": 40.0},
         [("A", "S1", 3.0, {}), ("B", "S2", 43.0, {}), ("C", "S1", 80.0, {})],
@@ -97,8 +97,10 @@ def test_merge_renumbers_routes_and_keeps_precheck_unassigned() -> None:
     plan = plan_run(
         scenario, matrix, Run.AM, SolveParams(time_limit_s=2, num_workers=1, max_part_requests=1)
     )
-    assert [r.route_id for r in plan.routes] == ["AM-001", "AM-002"]
-    assert [(u.pupil_id, u.code) for u in plan.unassigned] == [("C", "direct_ride_too_long")]
+    # C's direct trip (160 min) is over the 75-minute limit: carried and flagged.
+    assert [r.route_id for r in plan.routes] == ["AM-001", "AM-002", "AM-003"]
+    assert plan.unassigned == ()
+    assert [(f.pupil_id, f.code) for f in plan.flags] == [("C", "long_direct_ride")]
     assert plan.travel_model == matrix.model and plan.scenario_name == "line"
     assert check_plan(scenario, matrix, plan) == []
 

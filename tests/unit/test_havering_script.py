@@ -25,10 +25,10 @@ def script() -> ModuleType:
 
 
 def test_both_solvers_give_checked_priced_rows_and_one_table(script: ModuleType) -> None:
-    # Six pupils of one school on a line; the second pupil at 9 km has a 10-minute limit
-    # no vehicle can meet (9 km = 18 min), so both plans leave them out, AM and PM.
+    # Six pupils of one school on a line; the second is a wheelchair user and the fleet
+    # is taxis only, so both plans leave them out, AM and PM.
     pupils = [(f"P{i}", "S1", float(i), {}) for i in range(1, 7)]
-    pupils[1] = ("P2", "S1", 9.0, {"needs": Needs(max_ride_s=600)})
+    pupils[1] = ("P2", "S1", 9.0, {"needs": Needs(wheelchair=True)})
     scenario, matrix = scenario_on_line({"S1": 0.0}, pupils, vehicle_types=(TAXI,))
     rows = [
         script.run_once(solver, scenario, matrix, 2.0, 0)

@@ -198,9 +198,6 @@ _TWO_WC = {"sibling_group": "G", "needs": _WC}
 @pytest.mark.parametrize(
     ("pupils", "vehicle_types", "code", "reason"),
     [
-        # 40 km at 120 s/km = 80 min, over the 75-minute secondary limit.
-        ([("A", "S1", 40.0, {})], (TAXI,), "direct_ride_too_long",
-         "direct journey 80 min is longer than the 75 min ride limit"),
         # A wheelchair user and only taxis.
         ([("A", "S1", 3.0, {"needs": _WC})], (TAXI,), "no_vehicle",
          "needs a wheelchair place but no vehicle type has one"),
@@ -318,3 +315,82 @@ def test_incompatible_siblings_are_neither_merged_nor_tied_together() -> None:
     assert [r.pupil_ids for r in problem.requests] == [("A",), ("B",), ("C",)]
     assert problem.same_vehicle == ()
     assert len(problem.incompatible) == 1
+
+
+# ----------------------------------------------------------------- ride time as policy
+
+
+@pytest.mark.parametrize(
+    ("factor", "extra_min", "direct_min", "limit_min"),
+    [
+        (0.0, 0, 20, 75),  # comfort off: the absolute limit
+        (1.5, 0, 20, 30),  # 20 x 1.5
+        (0.0, 15, 20, 35),  # 20 + 15
+        (1.5, 15, 20, 35),  # max(30, 35)
+        (1.5, 15, 40, 60),  # max(60, 55)
+        (2.0, 20, 40, 75),  # max(80, 60) = 80, capped by the absolute 75
+        (1.5, 15, 80, 120),  # direct over 75: max(120, 95), the widened limit
+        (0.0, 15, 80, 95),  # direct over 75: 80 + 15
+        (0.0, 0, 80, 80),  # direct over 75, comfort off: the direct trip itself
+    ],
+)
+def test_ride_limit_is_the_smaller_of_absolute_and_comfort_widened_for_a_long_direct_trip(
+    factor: float, extra_min: int, direct_min: int, limit_min: int
+) -> None:
+    scenario, _ = scenario_on_line({"S1": 0.0}, [("A", "S1", 1.0, {})], vehicle_types=(TAXI,))
+    policy = Policy(comfort_ride_factor=factor, comfort_ride_extra_s=extra_min * 60)
+    assert policy.ride_limit_s(scenario.pupils[0], direct_min * 60) == limit_min * 60
+
+
+def test_comfort_limit_sets_the_request_ride_limit_and_its_pickup_window() -> None:
+    policy = Policy(comfort_ride_factor=1.5, comfort_ride_extra_s=10 * 60)
+    # 10 km = 20 min direct: max(30, 30) = 30 min, under the absolute 75.
+    scenario, matrix = scenario_on_line(
+        {"S1": 0.0}, [("A", "S1", 10.0, {})], vehicle_types=(TAXI,), policy=policy
+    )
+    problem, unassigned = build_problem(scenario, matrix, Run.AM)
+    (request,) = problem.requests
+    assert unassigned == () and problem.flags == ()
+    assert request.max_ride_s == 30 * 60
+    assert request.pickup_window_s[0] == AM_OPEN - 30 * 60 - request.pickup_service_s
+
+
+def test_a_long_direct_trip_is_carried_on_a_widened_limit_and_flagged() -> None:
+    policy = Policy(comfort_ride_extra_s=10 * 60)
+    # 40 km = 80 min direct, over the secondary 75: the limit becomes 80 + 10 = 90 min.
+    scenario, matrix = scenario_on_line(
+        {"S1": 0.0},
+        [("A", "S1", 40.0, {}), ("B", "S1", 1.0, {})],
+        vehicle_types=(TAXI,),
+        policy=policy,
+    )
+    problem, unassigned = build_problem(scenario, matrix, Run.PM)
+    assert unassigned == ()
+    by_pupil = {r.pupil_ids[0]: r for r in problem.requests}
+    assert by_pupil["A"].max_ride_s == 90 * 60
+    assert by_pupil["B"].max_ride_s == 12 * 60  # 2 min + 10: the others keep theirs
+    (flag,) = problem.flags
+    assert (flag.pupil_id, flag.run, flag.code) == ("A", Run.PM, "long_direct_ride")
+    assert flag.message == (
+        "journey unavoidably over 75 min: direct trip 80 min (own limit 90 min)"
+    )
+
+
+def test_ride_value_is_objective_units_per_second_per_pupil() -> None:
+    policy = Policy(ride_minute_value_pence=6)  # 6p a minute = 0.1p a second
+    scenario, matrix = scenario_on_line(
+        {"S1": 0.0},
+        [
+            ("A", "S1", 3.0, {"sibling_group": "G"}),
+            ("B", "S1", 3.0, {"sibling_group": "G"}),
+            ("C", "S1", 5.0, {}),
+        ],
+        vehicle_types=(TAXI,),
+        policy=policy,
+    )
+    problem, _ = build_problem(scenario, matrix, Run.AM)
+    cost = {r.pupil_ids: r.ride_cost_per_s for r in problem.requests}
+    per_pupil = COST_UNITS_PER_PENCE // 10
+    assert cost == {("A", "B"): 2 * per_pupil, ("C",): per_pupil}
+    off, _ = build_problem(dataclasses.replace(scenario, policy=Policy()), matrix, Run.AM)
+    assert all(r.ride_cost_per_s == 0 for r in off.requests)
