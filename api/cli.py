@@ -1,4 +1,4 @@
-"""The service's sub-commands of ``schoolrun``: serve, worker, users add.
+"""The service's sub-commands of ``schoolrun``: serve, worker, users add, audit verify, db grant.
 
 Registered through the ``schoolrun.commands`` entry point so that ``routing.cli`` never
 imports ``api`` (imports point one way: api -> routing).
@@ -41,6 +41,44 @@ def _cmd_users_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _service_engine() -> Any:
+    from api.config import get_settings
+    from api.db import make_engine
+
+    return make_engine(get_settings().database_url)
+
+
+def _cmd_audit_verify(args: argparse.Namespace) -> int:
+    from api.audit import verify
+    from api.db import make_read_session_factory
+
+    engine = _service_engine()
+    try:
+        report = verify(make_read_session_factory(engine))
+    finally:
+        engine.dispose()
+    for problem in report.problems:
+        print(problem)
+    state = "intact" if report.is_intact else f"BROKEN ({len(report.problems)} problems)"
+    print(f"Audit chain {state}: {report.num_rows} rows, head {report.head_id} {report.head_hash}")
+    return 0 if report.is_intact else 1
+
+
+def _cmd_db_grant(args: argparse.Namespace) -> int:
+    from api.db_roles import grant_app_role
+
+    engine = _service_engine()
+    try:
+        statements = grant_app_role(engine, args.app_role)
+    except ValueError as err:
+        print(f"error: {err}")
+        return 2
+    finally:
+        engine.dispose()
+    print(f"Granted {args.app_role!r} the service's rights ({len(statements)} statements).")
+    return 0
+
+
 def register(sub: Any) -> None:
     """Add the service's sub-commands to the ``schoolrun`` parser's sub-parsers."""
     serve = sub.add_parser("serve", help="start the web service on localhost")
@@ -61,3 +99,18 @@ def register(sub: Any) -> None:
     add.add_argument("--school", action="append", help="school id (role school; repeatable)")
     add.add_argument("--password", default=None, help="omit to generate one")
     add.set_defaults(func=_cmd_users_add)
+
+    audit = sub.add_parser("audit", help="the audit log")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_sub.add_parser(
+        "verify", help="recompute the hash chain; exit 1 naming any changed or missing row"
+    )
+    verify.set_defaults(func=_cmd_audit_verify)
+
+    db = sub.add_parser("db", help="database administration (run as the schema owner)")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    grant = db_sub.add_parser(
+        "grant", help="PostgreSQL: give APP_ROLE the service's rights, the audit log append-only"
+    )
+    grant.add_argument("app_role")
+    grant.set_defaults(func=_cmd_db_grant)

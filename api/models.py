@@ -428,7 +428,11 @@ class ApiKeyRow(Base):
 
 
 class AuditRow(Base):
-    """Who read or exported pupil data, in which role, what, when and in which request."""
+    """Who read or exported pupil data, in which role, what, when and in which request.
+
+    Append-only: on PostgreSQL the application role may only SELECT and INSERT here
+    (``api.db_roles``); each row carries the hash of the one before (``api.audit_chain``).
+    """
 
     __tablename__ = "audit_log"
 
@@ -441,3 +445,6 @@ class AuditRow(Base):
     resource: Mapped[str] = mapped_column(String(200))
     request_id: Mapped[str] = mapped_column(String(64), index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The hash chain (api.audit_chain): the previous row's hash and this row's.
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64))
