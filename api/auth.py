@@ -12,7 +12,7 @@ import hmac
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,8 +25,9 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api import sign_in_sessions
 from api.errors import ApiError
-from api.models import ApiKeyRow, UserRow
+from api.models import ApiKeyRow, SignInSessionRow, UserRow
 
 TOKEN_URL = "/api/v1/token"
 API_KEY_HEADER = "X-API-Key"
@@ -93,15 +94,91 @@ def load_jwt_secret(configured: str, state_dir: Path) -> str:
     return path.read_text().strip()
 
 
-def create_access_token(user: UserRow, secret: str, algorithm: str, ttl_s: int) -> str:
-    now = datetime.now(UTC)
+@dataclass(frozen=True, slots=True)
+class TokenRules:
+    """How access tokens are signed and what a valid one must say."""
+
+    secret: str
+    algorithm: str
+    issuer: str
+    audience: str
+    ttl_s: int
+
+
+def create_access_token(user: UserRow, session_id: str, rules: TokenRules, now: datetime) -> str:
+    """A short-lived signed token naming the user, their role and schools, and the
+    sign-in session it belongs to (revoking the session ends it)."""
     payload: dict[str, Any] = {
         "sub": str(user.id),
         "role": user.role,
+        "schools": sorted(str(s) for s in user.school_ids or ()),
+        "sid": session_id,
+        "iss": rules.issuer,
+        "aud": rules.audience,
         "iat": int(now.timestamp()),
-        "exp": int((now + timedelta(seconds=ttl_s)).timestamp()),
+        "nbf": int(now.timestamp()),
+        "exp": int((now + timedelta(seconds=rules.ttl_s)).timestamp()),
+        "jti": secrets.token_hex(8),
     }
-    return jwt.encode(payload, secret, algorithm=algorithm)
+    return jwt.encode(payload, rules.secret, algorithm=rules.algorithm)
+
+
+REQUIRED_CLAIMS = ("exp", "iat", "nbf", "sub", "sid", "iss", "aud", "role", "schools")
+_BAD_TOKEN = "The access token is not valid or has expired."
+
+
+def decode_access_token(token: str, rules: TokenRules) -> dict[str, Any]:
+    """The claims of a valid token (signature, algorithm, time, issuer, audience checked).
+
+    Raises
+    ------
+    jwt.PyJWTError
+        Whatever is wrong with it.
+    """
+    claims: dict[str, Any] = jwt.decode(
+        token,
+        rules.secret,
+        algorithms=[rules.algorithm],
+        issuer=rules.issuer,
+        audience=rules.audience,
+        options={"require": list(REQUIRED_CLAIMS)},
+    )
+    return claims
+
+
+def token_rules(request: Request) -> TokenRules:
+    """The app's token rules (settings plus the loaded signing key)."""
+    state = request.app.state
+    settings = state.settings
+    return TokenRules(
+        secret=state.jwt_secret,
+        algorithm=settings.jwt_algorithm,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        ttl_s=settings.access_token_ttl_s,
+    )
+
+
+def _user_from_token(session: Session, token: str, request: Request) -> UserRow:
+    try:
+        claims = decode_access_token(token, token_rules(request))
+        user_id = int(claims["sub"])
+    except (jwt.PyJWTError, ValueError, TypeError) as err:
+        raise _unauthenticated(_BAD_TOKEN) from err
+    user = session.get(UserRow, user_id)
+    if user is None:
+        raise _unauthenticated(_BAD_TOKEN)
+    if not user.is_active:
+        raise _unauthenticated("This account is disabled.")
+    schools = sorted(str(s) for s in user.school_ids or ())
+    if claims["role"] != user.role or claims["schools"] != schools:
+        raise _unauthenticated("The account's role or schools changed: sign in again.")
+    sign_in = session.get(SignInSessionRow, str(claims["sid"]))
+    if not sign_in_sessions.is_active(sign_in, request.app.state.clock()) or (
+        sign_in is not None and sign_in.user_id != user.id
+    ):
+        raise _unauthenticated("This sign-in was revoked or has ended: sign in again.")
+    return user
 
 
 def authenticate_password(session: Session, username: str, password: str) -> UserRow | None:
@@ -153,21 +230,8 @@ def get_principal(
             if user is None:
                 raise _unauthenticated("The API key is not valid.")
         elif token:
-            state = request.app.state
-            try:
-                payload = jwt.decode(
-                    token,
-                    state.jwt_secret,
-                    algorithms=[state.settings.jwt_algorithm],
-                    options={"require": ["exp", "sub"]},
-                )
-                user_id = int(payload["sub"])
-            except (jwt.PyJWTError, ValueError, TypeError) as err:
-                raise _unauthenticated("The access token is not valid or has expired.") from err
-            user = session.get(UserRow, user_id)
+            user = _user_from_token(session, token, request)
             via = "token"
-            if user is None:
-                raise _unauthenticated("The access token is not valid or has expired.")
         else:
             raise _unauthenticated("Sign in first: send a bearer token or an X-API-Key header.")
         if not user.is_active:

@@ -41,6 +41,18 @@ def _cmd_users_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_users_disable(args: argparse.Namespace) -> int:
+    from api.users import disable_user
+
+    try:
+        num = disable_user(args.username)
+    except ValueError as err:
+        print(f"error: {err}")
+        return 2
+    print(f"Disabled '{args.username}'; revoked {num} sign-in sessions and API keys.")
+    return 0
+
+
 def _service_engine() -> Any:
     from api.config import get_settings
     from api.db import make_engine
@@ -99,6 +111,11 @@ def register(sub: Any) -> None:
     add.add_argument("--school", action="append", help="school id (role school; repeatable)")
     add.add_argument("--password", default=None, help="omit to generate one")
     add.set_defaults(func=_cmd_users_add)
+    disable = users_sub.add_parser(
+        "disable", help="disable a user and revoke their sign-ins and API keys at once"
+    )
+    disable.add_argument("username")
+    disable.set_defaults(func=_cmd_users_disable)
 
     audit = sub.add_parser("audit", help="the audit log")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)

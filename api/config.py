@@ -40,7 +40,15 @@ class Settings(BaseSettings):
     # in state_dir/jwt_secret so that restarts and several processes agree on it.
     jwt_secret: str = ""
     jwt_algorithm: str = "HS256"
-    access_token_ttl_s: int = Field(default=8 * 3600, gt=0)
+    jwt_issuer: str = "schoolrun"
+    jwt_audience: str = "schoolrun-api"
+    # Access tokens are short-lived; a refresh token (one per sign-in, rotated on use,
+    # revocable) gets new ones until the sign-in itself ends.
+    access_token_ttl_s: int = Field(default=15 * 60, gt=0)
+    refresh_token_ttl_s: int = Field(default=12 * 3600, gt=0)
+    # Sign-in limits: failures allowed per account name and per client address.
+    sign_in_max_failures: int = Field(default=5, gt=0)
+    sign_in_window_s: int = Field(default=15 * 60, gt=0)
 
     # Limits (each answered with a clear 413 / 422 / 429).
     max_body_bytes: int = Field(default=20 * 1024 * 1024, gt=0)

@@ -19,6 +19,7 @@ from api.db import make_engine, make_read_session_factory, make_session_factory
 from api.errors import install_error_handlers
 from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from api.migrate import upgrade_to_head
+from api.models import utc_now
 from api.routes import (
     audit,
     auth,
@@ -41,6 +42,7 @@ PUBLIC_PATHS = frozenset(
         "/health",
         "/ready",
         "/api/v1/token",
+        "/api/v1/token/revoke",  # holding the token is the proof (RFC 7009)
         "/openapi.json",
         "/docs",
         "/docs/oauth2-redirect",
@@ -156,6 +158,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.clock = utc_now  # tests put an injected clock here
     for router in (
         health.router,
         auth.router,

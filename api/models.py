@@ -427,6 +427,32 @@ class ApiKeyRow(Base):
     revoked_at: Mapped[datetime | None] = mapped_column()
 
 
+class SignInSessionRow(Base):
+    """One sign-in: its refresh token (only a SHA-256, rotated on each use) and whether it
+    still stands. Access tokens name it (``sid``), so revoking it ends them at once."""
+
+    __tablename__ = "sign_in_sessions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    refresh_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    refreshed_at: Mapped[datetime | None] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class SignInFailureRow(Base):
+    """A failed sign-in, counted per account name and per client address."""
+
+    __tablename__ = "sign_in_failures"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    username: Mapped[str] = mapped_column(String(150), index=True)
+    client_address: Mapped[str] = mapped_column(String(64), index=True)
+
+
 class AuditRow(Base):
     """Who read or exported pupil data, in which role, what, when and in which request.
 

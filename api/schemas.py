@@ -51,6 +51,14 @@ class TokenResponse(BaseModel):
     token_type: str = "bearer"
     expires_in_s: int
     role: str
+    # Exchange at POST /token (grant_type=refresh_token) for a new pair; revoke at
+    # POST /token/revoke. Rotated on each use.
+    refresh_token: str
+    refresh_expires_at: datetime
+
+
+class RevokeResponse(BaseModel):
+    status: str = "ok"
 
 
 class MeResponse(BaseModel):

@@ -7,14 +7,16 @@ import secrets
 import sys
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from api import audit
 from api.auth import Role, hash_password, new_api_key
 from api.config import get_settings
 from api.db import make_engine, make_session_factory
 from api.migrate import upgrade_to_head
-from api.models import ApiKeyRow, UserRow
+from api.models import ApiKeyRow, UserRow, utc_now
+from api.sign_in_sessions import revoke_all_for_user
 
 MIN_PASSWORD_CHARS = 12
 
@@ -115,6 +117,47 @@ def set_password(username: str, password: str, *, session_factory: sessionmaker[
             msg = f"No user {username!r}."
             raise ValueError(msg)
         user.password_hash = hash_password(password)
+
+
+def disable_user(
+    username: str,
+    *,
+    database_url: str | None = None,
+    session_factory: sessionmaker[Session] | None = None,
+) -> int:
+    """Disable an account and revoke everything it holds at once: every sign-in session
+    (so its access and refresh tokens stop working) and every API key.
+
+    Returns
+    -------
+    int
+        The number of sessions and keys revoked.
+    """
+    factory = session_factory or _factory(database_url)
+    now = utc_now()
+    with factory() as session, session.begin():
+        user = session.scalar(select(UserRow).where(UserRow.username == username))
+        if user is None:
+            msg = f"No user {username!r}."
+            raise ValueError(msg)
+        user.is_active = False
+        num_sessions = revoke_all_for_user(session, user.id, now)
+        keys = session.execute(
+            update(ApiKeyRow)
+            .where(ApiKeyRow.user_id == user.id, ApiKeyRow.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        num_keys = int(keys.rowcount)  # type: ignore[attr-defined]
+        audit.append(
+            session,
+            user_id=user.id,
+            username=user.username,
+            role=user.role,
+            action="user.disable",
+            resource=f"user:{user.id}",
+            detail={"num_sessions": num_sessions, "num_api_keys": num_keys},
+        )
+    return num_sessions + num_keys
 
 
 def create_api_key(

@@ -13,6 +13,7 @@
 
   const API = "/api/v1";
   const TOKEN_KEY = "schoolrun.token";
+  const REFRESH_KEY = "schoolrun.refresh";
   const state = { token: sessionStorage.getItem(TOKEN_KEY), me: null, map: null, layers: null };
 
   const $ = (id) => document.getElementById(id);
@@ -50,10 +51,30 @@
     }
   }
 
-  async function api(path, options) {
+  function keepTokens(body) {
+    state.token = body.access_token;
+    sessionStorage.setItem(TOKEN_KEY, state.token);
+    sessionStorage.setItem(REFRESH_KEY, body.refresh_token);
+  }
+
+  // Access tokens last minutes: swap the refresh token for a new pair once, on a 401.
+  async function refreshTokens() {
+    const refresh = sessionStorage.getItem(REFRESH_KEY);
+    if (!refresh) return false;
+    const form = new URLSearchParams({ grant_type: "refresh_token", refresh_token: refresh });
+    const response = await fetch(API + "/token", { method: "POST", body: form });
+    if (!response.ok) return false;
+    keepTokens(await response.json());
+    return true;
+  }
+
+  async function api(path, options, isRetry) {
     const headers = Object.assign({ Accept: "application/json" }, (options || {}).headers);
     if (state.token) headers.Authorization = `Bearer ${state.token}`;
     const response = await fetch(API + path, Object.assign({}, options, { headers }));
+    if (response.status === 401 && state.token && !isRetry && (await refreshTokens())) {
+      return api(path, options, true);
+    }
     let body = null;
     const type = response.headers.get("content-type") || "";
     if (type.includes("json")) body = await response.json();
@@ -99,8 +120,7 @@
         $("sign-in-error").textContent = body.message || "Sign-in failed.";
         return;
       }
-      state.token = body.access_token;
-      sessionStorage.setItem(TOKEN_KEY, state.token);
+      keepTokens(body);
       $("password").value = "";
       await start();
     } catch (err) {
@@ -109,9 +129,15 @@
   }
 
   function signOut(message) {
+    const refresh = sessionStorage.getItem(REFRESH_KEY);
+    if (refresh) {
+      // End the sign-in on the server too, so the refresh token cannot be used again.
+      fetch(API + "/token/revoke", { method: "POST", body: new URLSearchParams({ token: refresh }) });
+    }
     state.token = null;
     state.me = null;
     sessionStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(REFRESH_KEY);
     for (const id of ["officer", "finance", "school", "who", "sign-out", "unassigned"]) $(id).hidden = true;
     if (state.map) {
       state.map.remove();

@@ -114,6 +114,9 @@ def make_settings(database_url: str, state_dir: Path, **overrides: Any) -> Setti
         "worker_poll_s": 0.1,
         "solve_num_workers": 1,
         "max_time_limit_s": 5.0,
+        # The session-scoped worlds sign in once; a suite on a loaded machine outlasts
+        # the 15-minute default (tests/api/test_tokens.py checks the default itself).
+        "access_token_ttl_s": 4 * 3600,
         **overrides,
     }
     return Settings(**values)

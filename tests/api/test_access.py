@@ -100,6 +100,7 @@ def test_public_paths_are_only_health_ready_docs_and_token() -> None:
         "/health",
         "/ready",
         "/api/v1/token",
+        "/api/v1/token/revoke",
     }
 
 
