@@ -99,11 +99,6 @@ def run_cost_pence(fixed_pence: Fraction, cost_per_mile_pence: int, distance_m: 
     return _round_half_up(fixed_pence + mileage)
 
 
-def pence_to_gbp(pence: int) -> float:
-    """Pence as pounds (for reports only; money stays in integer pence in the domain)."""
-    return pence / 100
-
-
 def format_gbp(pence: int) -> str:
     """Pence as '£1,234' (whole pounds) or '£12.34' below £100, for tables."""
     if abs(pence) < 10_000:
@@ -703,34 +698,6 @@ def comparison_table(comparison: Comparison) -> list[TableRow]:
         ("Rides over 75 min", "count", cr.num_over_75_min, nr.num_over_75_min),
     ]
     return [TableRow(label, unit, c, p, p - c) for label, unit, c, p in rows]
-
-
-def school_table(comparison: Comparison) -> list[TableRow]:
-    """Day cost by school, today against the plan (``change`` = plan - current)."""
-    return [
-        TableRow(
-            s.school_id,
-            "pence",
-            s.current_day_pence,
-            s.plan_day_pence,
-            s.plan_day_pence - s.current_day_pence,
-        )
-        for s in comparison.by_school
-    ]
-
-
-def vehicle_table(comparison: Comparison) -> list[TableRow]:
-    """Vehicles by type, today against the plan (``change`` = plan - current)."""
-    return [
-        TableRow(
-            t.vehicle_type,
-            "count",
-            t.current_num_vehicles,
-            t.plan_num_vehicles,
-            t.plan_num_vehicles - t.current_num_vehicles,
-        )
-        for t in comparison.by_vehicle_type
-    ]
 
 
 def _rides_dict(stats: RideStats) -> dict[str, Any]:
