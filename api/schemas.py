@@ -371,7 +371,7 @@ def unassigned_response(u: PlanUnassignedRow) -> UnassignedResponse:
 
 
 class ComparisonResponse(BaseModel):
-    """The plan against the current arrangement (routing.costing.Comparison as JSON)."""
+    """The plan against the current arrangement (routing.comparison.Comparison as JSON)."""
 
     plan_id: int
     scenario_id: int

@@ -73,7 +73,7 @@ def pipeline_solve(
     settings: Settings,
 ) -> SolveOutcome:
     """Travel matrix, then the pipeline (solve, check, cost): all domain work in routing/."""
-    from routing.costing import comparison_to_dict
+    from routing.comparison import comparison_to_dict
     from routing.network import build_travel_matrix
     from routing.pipeline import plan_scenario
     from routing.reports import road_path_coords, routes_geojson

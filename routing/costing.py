@@ -1,29 +1,29 @@
-"""Money: what a route and a plan cost, ride-time statistics, plan vs today's arrangement.
-
-The one place that handles money (the team's money model):
+"""Money: what a route and a plan cost, a day and a year (the team's money model).
 
 - a vehicle's ``day_rate_pence`` covers the AM and the PM run, so a route (one run) costs
   half the day rate + ``cost_per_mile_pence`` x miles + half the passenger assistant's day
   cost when it has one (:func:`route_cost_pence`);
-- a plan's day cost is the sum of its routes' ``cost_pence`` (the baseline's contract
-  prices are in those too); annual = day x ``policy.school_days_per_year``;
+- a plan's day cost is the sum of its routes' ``cost_pence`` (``Plan.cost_pence``; the
+  baseline's contract prices are in those too); annual = day x
+  ``policy.school_days_per_year``;
 - a pupil the plan leaves unassigned still has to get to school: they are priced
   separately as a solo journey in the cheapest vehicle that fits them (an *estimate*,
-  flagged as such in :class:`FallbackJourney` and kept apart from the routes' cost).
+  flagged as such in :class:`FallbackJourney` and kept apart from the routes' cost);
+- every penny is rounded by one rule, :func:`round_pence` (exact, half up).
 
-Everything here returns plain data; the CLI and the API format and print it.
+A leaf: it imports the domain model and the travel matrix, no planner (the checker, the
+baseline, the solver and :mod:`routing.comparison` import it). Everything here returns
+plain data; ride times are :mod:`routing.rides`, today against the plan is
+:mod:`routing.comparison`, text is :mod:`routing.summary`.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
-
-import numpy as np
 
 from routing.model import (
     METRES_PER_MILE,
@@ -33,7 +33,6 @@ from routing.model import (
     RouteStart,
     Run,
     Scenario,
-    StopKind,
     VehicleType,
 )
 from routing.network import (
@@ -43,13 +42,8 @@ from routing.network import (
     school_location_id,
 )
 
-if TYPE_CHECKING:
-    from routing.checks import Violation
-
 _METRES_PER_MILE = Fraction(repr(METRES_PER_MILE))  # exactly 1609.344
 _EARTH_RADIUS_M = 6_371_000.0
-RIDE_THRESHOLDS_MIN = (45, 75)
-"""The councils' ride-time benchmarks reported by :func:`ride_stats` (primary, secondary)."""
 
 FALLBACK_NOTE = (
     "Estimated: pupils the plan leaves unassigned are priced as a solo journey in the "
@@ -57,8 +51,17 @@ FALLBACK_NOTE = (
 )
 
 
-def _round_half_up(value: Fraction) -> int:
-    return math.floor(value + Fraction(1, 2))
+def round_pence(pence: Fraction | int | float) -> int:
+    """Whole pence, half up: the one rounding rule of the money model.
+
+    Every penny the project computes comes through here (route prices, the solver's,
+    the checker's and the baseline's, per-pupil shares, budgets), so two sides that price
+    the same thing get the same penny. A ``Fraction`` is rounded exactly; a ``float`` is
+    taken as the decimal it prints as (``round_pence(2.5) == 3``, ``round_pence(-2.5)
+    == -2``), not as its binary value.
+    """
+    exact = Fraction(repr(pence)) if isinstance(pence, float) else Fraction(pence)
+    return math.floor(exact + Fraction(1, 2))
 
 
 def route_cost_pence(
@@ -92,18 +95,46 @@ def route_cost_pence(
 def run_cost_pence(fixed_pence: Fraction, cost_per_mile_pence: int, distance_m: int) -> int:
     """A run's fixed share of the day plus its mileage, exact, rounded half up to pence.
 
-    The one rounding rule of the money model: :func:`route_cost_pence` and the solver's
-    route prices both come through here, so the checker recomputes the same penny.
+    :func:`route_cost_pence` and the solver's route prices (:func:`units_run_cost_pence`)
+    both come through here, so the checker recomputes the same penny.
     """
     mileage = cost_per_mile_pence * Fraction(distance_m) / _METRES_PER_MILE
-    return _round_half_up(fixed_pence + mileage)
+    return round_pence(fixed_pence + mileage)
 
 
-def format_gbp(pence: int) -> str:
-    """Pence as '£1,234' (whole pounds) or '£12.34' below £100, for tables."""
-    if abs(pence) < 10_000:
-        return f"£{pence / 100:,.2f}"
-    return f"£{round(pence / 100):,}"
+def units_run_cost_pence(
+    fixed_units: int,
+    cost_per_m_units: int,
+    distance_m: int,
+    units_per_pence: int,
+    cost_per_mile_pence: int | None = None,
+) -> int:
+    """A run priced from the solver's objective units (the solver's route prices).
+
+    Parameters
+    ----------
+    fixed_units
+        The run's fixed cost (its share of the day rate, and of the assistant's day cost
+        when it has one) in objective units.
+    cost_per_m_units
+        Objective units per metre driven (used when there is no exact mileage rate).
+    distance_m
+        The run's distance in metres.
+    units_per_pence
+        Objective units per penny.
+    cost_per_mile_pence
+        The exact mileage rate in pence, when the vehicle type has one: the price is then
+        :func:`run_cost_pence`'s, the same penny the checker recomputes.
+
+    Returns
+    -------
+    int
+        Whole pence, rounded by :func:`round_pence`.
+    """
+    if cost_per_mile_pence is not None:
+        fixed = Fraction(fixed_units, units_per_pence)
+        return run_cost_pence(fixed, cost_per_mile_pence, distance_m)
+    return round_pence(Fraction(fixed_units + cost_per_m_units * distance_m, units_per_pence))
 
 
 # --------------------------------------------------------------------------- plan cost
@@ -330,6 +361,38 @@ def plan_cost(scenario: Scenario, plan: Plan, *, matrix: TravelMatrix | None = N
         fallback.append(fallback_journey(scenario, pupil, u.run, u.reason, matrix))
     fallback_day = sum(f.cost_pence for f in fallback)
 
+    by_school = _by_school(plan, fallback, pupils, days)
+    by_type = _by_vehicle_type(plan, days)
+
+    routed_pupils = {pid for _, pid in routed_pairs}
+    fallback_pupils = {f.pupil_id for f in fallback}
+    all_pupils = routed_pupils | fallback_pupils
+    day_total = routes_day + fallback_day
+    return PlanCost(
+        routes_day_pence=routes_day,
+        fallback_day_pence=fallback_day,
+        day_pence=day_total,
+        annual_pence=day_total * days,
+        school_days_per_year=days,
+        num_pupils=len(all_pupils),
+        num_routed_pupils=len(routed_pupils),
+        num_fallback_pupils=len(fallback_pupils - routed_pupils),
+        per_pupil_day_pence=(
+            round_pence(Fraction(day_total, len(all_pupils))) if all_pupils else 0
+        ),
+        num_routes=len(plan.routes),
+        num_vehicles=sum(t.num_vehicles for t in by_type),
+        num_assistants=sum(t.num_assistants for t in by_type),
+        by_school=tuple(by_school),
+        by_vehicle_type=tuple(by_type),
+        fallback=tuple(fallback),
+    )
+
+
+def _by_school(
+    plan: Plan, fallback: Sequence[FallbackJourney], pupils: Mapping[str, Pupil], days: int
+) -> list[SchoolCost]:
+    """Each school's share: shared routes apportioned by its pupils on board."""
     school_routes: Counter[str] = Counter()
     school_fallback: Counter[str] = Counter()
     school_pupils: dict[str, set[str]] = {}
@@ -345,7 +408,7 @@ def plan_cost(scenario: Scenario, plan: Plan, *, matrix: TravelMatrix | None = N
     for f in fallback:
         school_fallback[f.school_id] += f.cost_pence
         school_pupils.setdefault(f.school_id, set()).add(f.pupil_id)
-    by_school = []
+    by_school: list[SchoolCost] = []
     for school_id in sorted(set(school_routes) | set(school_fallback)):
         day = school_routes[school_id] + school_fallback[school_id]
         n = len(school_pupils.get(school_id, ()))
@@ -357,11 +420,15 @@ def plan_cost(scenario: Scenario, plan: Plan, *, matrix: TravelMatrix | None = N
                 fallback_day_pence=school_fallback[school_id],
                 day_pence=day,
                 annual_pence=day * days,
-                per_pupil_day_pence=round(day / n) if n else 0,
+                per_pupil_day_pence=round_pence(Fraction(day, n)) if n else 0,
             )
         )
+    return by_school
 
-    by_type = []
+
+def _by_vehicle_type(plan: Plan, days: int) -> list[VehicleTypeCost]:
+    """Routes, vehicles (the larger of AM and PM) and day cost of each vehicle type."""
+    by_type: list[VehicleTypeCost] = []
     for name in sorted({r.vehicle_type for r in plan.routes}):
         of_type = [r for r in plan.routes if r.vehicle_type == name]
         am = [r for r in of_type if r.run is Run.AM]
@@ -380,409 +447,4 @@ def plan_cost(scenario: Scenario, plan: Plan, *, matrix: TravelMatrix | None = N
                 annual_pence=day * days,
             )
         )
-
-    routed_pupils = {pid for _, pid in routed_pairs}
-    fallback_pupils = {f.pupil_id for f in fallback}
-    all_pupils = routed_pupils | fallback_pupils
-    day_total = routes_day + fallback_day
-    return PlanCost(
-        routes_day_pence=routes_day,
-        fallback_day_pence=fallback_day,
-        day_pence=day_total,
-        annual_pence=day_total * days,
-        school_days_per_year=days,
-        num_pupils=len(all_pupils),
-        num_routed_pupils=len(routed_pupils),
-        num_fallback_pupils=len(fallback_pupils - routed_pupils),
-        per_pupil_day_pence=round(day_total / len(all_pupils)) if all_pupils else 0,
-        num_routes=len(plan.routes),
-        num_vehicles=sum(t.num_vehicles for t in by_type),
-        num_assistants=sum(t.num_assistants for t in by_type),
-        by_school=tuple(by_school),
-        by_vehicle_type=tuple(by_type),
-        fallback=tuple(fallback),
-    )
-
-
-# --------------------------------------------------------------------------- ride times
-
-
-@dataclass(frozen=True, slots=True)
-class RideStats:
-    """Ride times (drop-off service start - pickup departure), in minutes.
-
-    ``run`` None means both runs together; ``by_run`` holds each run's own stats (empty
-    inside a per-run entry). ``num_over_own_limit`` counts rides over the pupil's own
-    limit (``policy.max_ride_s_for``). ``p95_min`` is numpy's linear-interpolation
-    95th percentile.
-    """
-
-    run: Run | None
-    num_rides: int
-    mean_min: float
-    p95_min: float
-    max_min: float
-    num_over_45_min: int
-    num_over_75_min: int
-    num_over_own_limit: int
-    by_run: tuple[RideStats, ...] = ()
-
-
-def ride_times_s(plan: Plan) -> dict[tuple[Run, str], int]:
-    """Each pupil's ride in seconds on each run (pupils without both stops are skipped)."""
-    out: dict[tuple[Run, str], int] = {}
-    for route in plan.routes:
-        departed: dict[str, int] = {}
-        for stop in route.stops:
-            for pid in stop.pupil_ids:
-                if stop.kind is StopKind.PICKUP:
-                    departed.setdefault(pid, stop.departure_s)
-                elif pid in departed:
-                    out.setdefault((route.run, pid), stop.service_start_s - departed[pid])
-    return out
-
-
-def _stats(run: Run | None, rides: list[tuple[str, int]], scenario: Scenario) -> RideStats:
-    pupils = scenario.pupils_by_id()
-    seconds = np.asarray([s for _, s in rides], dtype=np.float64)
-    over_own = sum(
-        1 for pid, s in rides if pid in pupils and s > scenario.policy.max_ride_s_for(pupils[pid])
-    )
-    if seconds.size == 0:
-        return RideStats(run, 0, 0.0, 0.0, 0.0, 0, 0, 0)
-    lo, hi = RIDE_THRESHOLDS_MIN
-    return RideStats(
-        run=run,
-        num_rides=int(seconds.size),
-        mean_min=float(seconds.mean() / 60),
-        p95_min=float(np.percentile(seconds, 95) / 60),
-        max_min=float(seconds.max() / 60),
-        num_over_45_min=int((seconds > lo * 60).sum()),
-        num_over_75_min=int((seconds > hi * 60).sum()),
-        num_over_own_limit=over_own,
-    )
-
-
-def ride_stats(scenario: Scenario, plan: Plan) -> RideStats:
-    """Mean, 95th percentile and longest ride, and rides over 45 and 75 minutes.
-
-    Parameters
-    ----------
-    scenario
-        The scenario (for each pupil's own ride limit).
-    plan
-        The plan whose rides are measured.
-
-    Returns
-    -------
-    RideStats
-        Both runs together, with each run's stats in ``by_run`` (AM then PM, only runs
-        the plan has rides in).
-    """
-    rides = ride_times_s(plan)
-    per_run = []
-    for run in Run:
-        these = [(pid, s) for (r, pid), s in rides.items() if r is run]
-        if these:
-            per_run.append(_stats(run, these, scenario))
-    overall = _stats(None, [(pid, s) for (_, pid), s in rides.items()], scenario)
-    return RideStats(
-        run=None,
-        num_rides=overall.num_rides,
-        mean_min=overall.mean_min,
-        p95_min=overall.p95_min,
-        max_min=overall.max_min,
-        num_over_45_min=overall.num_over_45_min,
-        num_over_75_min=overall.num_over_75_min,
-        num_over_own_limit=overall.num_over_own_limit,
-        by_run=tuple(per_run),
-    )
-
-
-# --------------------------------------------------------------------------- comparison
-
-
-@dataclass(frozen=True, slots=True)
-class SchoolComparison:
-    """One school: today's day cost against the plan's."""
-
-    school_id: str
-    num_pupils_current: int
-    num_pupils_plan: int
-    current_day_pence: int
-    plan_day_pence: int
-    saving_day_pence: int
-    saving_annual_pence: int
-
-
-@dataclass(frozen=True, slots=True)
-class VehicleTypeComparison:
-    """One vehicle type: vehicles and day cost today and in the plan."""
-
-    vehicle_type: str
-    current_num_vehicles: int
-    plan_num_vehicles: int
-    current_day_pence: int
-    plan_day_pence: int
-
-
-@dataclass(frozen=True, slots=True)
-class Comparison:
-    """The plan against today's arrangement (the baseline of :mod:`routing.baseline`).
-
-    Savings are current - plan (positive = the plan is cheaper), on the totals that
-    include the estimated fallback journeys of unassigned pupils on either side
-    (``plan_cost.has_fallback`` / ``current_cost.has_fallback`` say when they do).
-    ``current_violations`` are the rules today's routes break, for information only.
-    """
-
-    plan_cost: PlanCost
-    current_cost: PlanCost
-    plan_rides: RideStats
-    current_rides: RideStats
-    saving_day_pence: int
-    saving_annual_pence: int
-    saving_pct: float
-    saving_per_pupil_day_pence: int
-    by_school: tuple[SchoolComparison, ...]
-    by_vehicle_type: tuple[VehicleTypeComparison, ...]
-    current_violations: tuple[Violation, ...]
-    current_unplaced_pupil_ids: tuple[str, ...]
-    runs: tuple[Run, ...]
-    travel_model: str
-
-
-def _plan_runs(plan: Plan) -> tuple[Run, ...]:
-    present = {r.run for r in plan.routes} | {u.run for u in plan.unassigned}
-    return tuple(run for run in Run if run in present) or tuple(Run)
-
-
-def _restrict(plan: Plan, runs: Iterable[Run]) -> Plan:
-    keep = set(runs)
-    return Plan(
-        scenario_name=plan.scenario_name,
-        routes=tuple(r for r in plan.routes if r.run in keep),
-        unassigned=tuple(u for u in plan.unassigned if u.run in keep),
-        travel_model=plan.travel_model,
-        solve_seconds=plan.solve_seconds,
-        objective=plan.objective,
-        notes=plan.notes,
-    )
-
-
-def compare(
-    scenario: Scenario,
-    matrix: TravelMatrix,
-    plan: Plan,
-    *,
-    current: Plan | None = None,
-) -> Comparison:
-    """The plan against today's arrangement: costs, savings and ride times.
-
-    Parameters
-    ----------
-    scenario
-        The scenario (its ``current_routes`` are today's arrangement).
-    matrix
-        Travel matrix (the baseline's times, the fallback journeys' distances).
-    plan
-        The new plan.
-    current
-        Today's arrangement as a plan, if already built (default:
-        :func:`routing.baseline.current_plan`).
-
-    Returns
-    -------
-    Comparison
-        Both sides' costs and ride times over the runs the plan covers, the saving in
-        pence and percent, per pupil-day, by school and by vehicle type.
-    """
-    from routing.baseline import check_current_plan, current_plan, unplaced_pupil_ids
-
-    runs = _plan_runs(plan)
-    baseline = _restrict(current if current is not None else current_plan(scenario, matrix), runs)
-    plan_c = plan_cost(scenario, plan, matrix=matrix)
-    current_c = plan_cost(scenario, baseline, matrix=matrix)
-    saving_day = current_c.day_pence - plan_c.day_pence
-    days = scenario.policy.school_days_per_year
-
-    plan_schools = {s.school_id: s for s in plan_c.by_school}
-    current_schools = {s.school_id: s for s in current_c.by_school}
-    by_school = []
-    for sid in sorted(set(plan_schools) | set(current_schools)):
-        cur, new = current_schools.get(sid), plan_schools.get(sid)
-        cur_day = cur.day_pence if cur else 0
-        new_day = new.day_pence if new else 0
-        by_school.append(
-            SchoolComparison(
-                school_id=sid,
-                num_pupils_current=cur.num_pupils if cur else 0,
-                num_pupils_plan=new.num_pupils if new else 0,
-                current_day_pence=cur_day,
-                plan_day_pence=new_day,
-                saving_day_pence=cur_day - new_day,
-                saving_annual_pence=(cur_day - new_day) * days,
-            )
-        )
-    plan_types = {t.vehicle_type: t for t in plan_c.by_vehicle_type}
-    current_types = {t.vehicle_type: t for t in current_c.by_vehicle_type}
-    by_type = []
-    for name in sorted(set(plan_types) | set(current_types)):
-        cur_t, new_t = current_types.get(name), plan_types.get(name)
-        by_type.append(
-            VehicleTypeComparison(
-                vehicle_type=name,
-                current_num_vehicles=cur_t.num_vehicles if cur_t else 0,
-                plan_num_vehicles=new_t.num_vehicles if new_t else 0,
-                current_day_pence=cur_t.day_pence if cur_t else 0,
-                plan_day_pence=new_t.day_pence if new_t else 0,
-            )
-        )
-    return Comparison(
-        plan_cost=plan_c,
-        current_cost=current_c,
-        plan_rides=ride_stats(scenario, plan),
-        current_rides=ride_stats(scenario, baseline),
-        saving_day_pence=saving_day,
-        saving_annual_pence=saving_day * days,
-        saving_pct=100 * saving_day / current_c.day_pence if current_c.day_pence else 0.0,
-        saving_per_pupil_day_pence=current_c.per_pupil_day_pence - plan_c.per_pupil_day_pence,
-        by_school=tuple(by_school),
-        by_vehicle_type=tuple(by_type),
-        current_violations=tuple(check_current_plan(scenario, matrix, baseline)),
-        current_unplaced_pupil_ids=unplaced_pupil_ids(scenario),
-        runs=runs,
-        travel_model=matrix.model,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class TableRow:
-    """One line of a comparison table: a measure today, in the plan, and the change.
-
-    ``unit`` is 'pence', 'min', 'count' or 'pct'; values are numbers, formatting is the
-    caller's (``format_gbp`` for pence).
-    """
-
-    label: str
-    unit: str
-    current: float
-    plan: float
-    change: float
-
-
-def comparison_table(comparison: Comparison) -> list[TableRow]:
-    """The headline comparison as rows (cost, per pupil, vehicles, assistants, rides).
-
-    ``change`` is plan - current (negative cost = a saving).
-    """
-    cur, new = comparison.current_cost, comparison.plan_cost
-    cr, nr = comparison.current_rides, comparison.plan_rides
-    rows: list[tuple[str, str, float, float]] = [
-        ("Day cost", "pence", cur.day_pence, new.day_pence),
-        ("Annual cost", "pence", cur.annual_pence, new.annual_pence),
-        ("Per pupil-day", "pence", cur.per_pupil_day_pence, new.per_pupil_day_pence),
-        (
-            "  of which estimated (unassigned)",
-            "pence",
-            cur.fallback_day_pence,
-            new.fallback_day_pence,
-        ),
-        ("Pupils", "count", cur.num_pupils, new.num_pupils),
-        ("Vehicles", "count", cur.num_vehicles, new.num_vehicles),
-        ("Passenger assistants", "count", cur.num_assistants, new.num_assistants),
-        ("Mean ride", "min", cr.mean_min, nr.mean_min),
-        ("95th percentile ride", "min", cr.p95_min, nr.p95_min),
-        ("Longest ride", "min", cr.max_min, nr.max_min),
-        ("Rides over 45 min", "count", cr.num_over_45_min, nr.num_over_45_min),
-        ("Rides over 75 min", "count", cr.num_over_75_min, nr.num_over_75_min),
-    ]
-    return [TableRow(label, unit, c, p, p - c) for label, unit, c, p in rows]
-
-
-def _rides_dict(stats: RideStats) -> dict[str, Any]:
-    return {
-        "num_rides": stats.num_rides,
-        "mean_min": round(stats.mean_min, 1),
-        "p95_min": round(stats.p95_min, 1),
-        "max_min": round(stats.max_min, 1),
-        "num_over_45_min": stats.num_over_45_min,
-        "num_over_75_min": stats.num_over_75_min,
-        "num_over_own_limit": stats.num_over_own_limit,
-        "by_run": {s.run.value: _rides_dict(s) for s in stats.by_run if s.run is not None},
-    }
-
-
-def _cost_dict(cost: PlanCost) -> dict[str, Any]:
-    return {
-        "day_pence": cost.day_pence,
-        "annual_pence": cost.annual_pence,
-        "routes_day_pence": cost.routes_day_pence,
-        "fallback_day_pence": cost.fallback_day_pence,
-        "fallback_is_estimate": cost.has_fallback,
-        "per_pupil_day_pence": cost.per_pupil_day_pence,
-        "num_pupils": cost.num_pupils,
-        "num_routed_pupils": cost.num_routed_pupils,
-        "num_fallback_pupils": cost.num_fallback_pupils,
-        "num_routes": cost.num_routes,
-        "num_vehicles": cost.num_vehicles,
-        "num_assistants": cost.num_assistants,
-        "by_vehicle_type": [
-            {
-                "vehicle_type": t.vehicle_type,
-                "num_vehicles": t.num_vehicles,
-                "num_routes_am": t.num_routes_am,
-                "num_routes_pm": t.num_routes_pm,
-                "num_assistants": t.num_assistants,
-                "day_pence": t.day_pence,
-            }
-            for t in cost.by_vehicle_type
-        ],
-    }
-
-
-def comparison_to_dict(comparison: Comparison) -> dict[str, Any]:
-    """The comparison as JSON-ready plain data (integer pence, minutes to 0.1)."""
-    return {
-        "runs": [r.value for r in comparison.runs],
-        "travel_model": comparison.travel_model,
-        "plan": {**_cost_dict(comparison.plan_cost), "rides": _rides_dict(comparison.plan_rides)},
-        "current": {
-            **_cost_dict(comparison.current_cost),
-            "rides": _rides_dict(comparison.current_rides),
-            "num_rule_breaks": len(comparison.current_violations),
-            "rule_breaks_by_kind": dict(
-                sorted(Counter(v.kind.value for v in comparison.current_violations).items())
-            ),
-            "unplaced_pupil_ids": list(comparison.current_unplaced_pupil_ids),
-        },
-        "saving_day_pence": comparison.saving_day_pence,
-        "saving_annual_pence": comparison.saving_annual_pence,
-        "saving_pct": round(comparison.saving_pct, 1),
-        "saving_per_pupil_day_pence": comparison.saving_per_pupil_day_pence,
-        "fallback_note": FALLBACK_NOTE
-        if comparison.plan_cost.has_fallback or comparison.current_cost.has_fallback
-        else "",
-        "by_school": [
-            {
-                "school_id": s.school_id,
-                "num_pupils_current": s.num_pupils_current,
-                "num_pupils_plan": s.num_pupils_plan,
-                "current_day_pence": s.current_day_pence,
-                "plan_day_pence": s.plan_day_pence,
-                "saving_day_pence": s.saving_day_pence,
-                "saving_annual_pence": s.saving_annual_pence,
-            }
-            for s in comparison.by_school
-        ],
-        "by_vehicle_type": [
-            {
-                "vehicle_type": t.vehicle_type,
-                "current_num_vehicles": t.current_num_vehicles,
-                "plan_num_vehicles": t.plan_num_vehicles,
-                "current_day_pence": t.current_day_pence,
-                "plan_day_pence": t.plan_day_pence,
-            }
-            for t in comparison.by_vehicle_type
-        ],
-    }
+    return by_type

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from routing.checks import Violation, check_plan
-from routing.costing import Comparison, compare
+from routing.comparison import Comparison, compare
 from routing.dataset import load_scenario
 from routing.decompose import plan_run
 from routing.errors import InfeasiblePlanError

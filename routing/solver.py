@@ -69,12 +69,11 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from routing.costing import run_cost_pence
+from routing.costing import units_run_cost_pence
 from routing.errors import NoSolutionError
 from routing.model import (
     Plan,
@@ -1041,14 +1040,6 @@ def _stops(model: _Model, timed: list[_Timed]) -> tuple[Stop, ...]:
     return tuple(stops)
 
 
-def route_cost_pence(cls: VehicleClass, distance_m: int, cost_units_per_pence: int) -> int:
-    """This run's share of the day: half day rate (+ half assistant) and the mileage."""
-    if cls.cost_per_mile_pence is not None:
-        fixed = Fraction(cls.fixed_cost, cost_units_per_pence)
-        return run_cost_pence(fixed, cls.cost_per_mile_pence, distance_m)
-    return round((cls.fixed_cost + cls.cost_per_m * distance_m) / cost_units_per_pence)
-
-
 def _plan_from_routes(
     problem: Problem,
     model: _Model,
@@ -1079,7 +1070,13 @@ def _plan_from_routes(
                 stops=_stops(model, timed),
                 distance_m=distance,
                 duration_s=duration,
-                cost_pence=route_cost_pence(cls, distance, problem.cost_units_per_pence),
+                cost_pence=units_run_cost_pence(
+                    cls.fixed_cost,
+                    cls.cost_per_m,
+                    distance,
+                    problem.cost_units_per_pence,
+                    cls.cost_per_mile_pence,
+                ),
             )
         )
     with_siblings = {rid for group in problem.same_vehicle for rid in group}
@@ -1118,4 +1115,4 @@ def plan_distance_m(plan: Plan) -> int:
     return sum(r.distance_m for r in plan.routes)
 
 
-__all__ = ["NOT_PLACED_REASON", "route_cost_pence", "solve"]
+__all__ = ["NOT_PLACED_REASON", "solve"]

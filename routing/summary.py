@@ -10,18 +10,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from routing.costing import (
-    Comparison,
-    TableRow,
-    comparison_table,
-    comparison_to_dict,
-    format_gbp,
-)
+from routing.comparison import Comparison, TableRow, comparison_table, comparison_to_dict
 from routing.model import Plan
 from routing.pipeline import PlanResult
 from routing.reports import road_path_coords, write_plan_files, write_summary_json
 
 Write = Callable[[str], None]
+
+
+def format_gbp(pence: int) -> str:
+    """Pence as '£1,234' (whole pounds) or '£12.34' below £100, for tables."""
+    if abs(pence) < 10_000:
+        return f"£{pence / 100:,.2f}"
+    return f"£{round(pence / 100):,}"
 
 
 def _cell(row: TableRow, value: float) -> str:

@@ -52,7 +52,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
-from routing.costing import plan_cost, ride_times_s
+from routing.costing import plan_cost
 from routing.errors import InvalidScenarioError, RoutingError
 from routing.model import (
     METRES_PER_MILE,
@@ -67,13 +67,13 @@ from routing.model import (
 )
 from routing.network import TravelMatrix, pupil_location_id, school_location_id
 from routing.reports import write_csv
+from routing.rides import RIDE_THRESHOLDS_MIN, ride_times_s
 
 logger = logging.getLogger(__name__)
 
 RESERVED_NAMES = ("baseline", "current")
 BASELINE_NAME = "baseline"
 CURRENT_NAME = "current"
-RIDE_THRESHOLDS_MIN = (45, 75)
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 _TRUE = ("true", "yes", "1", "on")

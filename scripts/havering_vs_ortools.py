@@ -39,14 +39,16 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(ROOT))
 
 from routing.checks import check_plan  # noqa: E402
-from routing.costing import format_gbp, plan_cost, ride_stats  # noqa: E402
+from routing.costing import plan_cost  # noqa: E402
 from routing.dataset import load_scenario  # noqa: E402
 from routing.decompose import merge_plans  # noqa: E402
 from routing.model import Plan, Run, Scenario, SolveParams  # noqa: E402
 from routing.network import TravelMatrix, build_travel_matrix  # noqa: E402
 from routing.pipeline import plan_scenario  # noqa: E402
 from routing.problem import build_problem  # noqa: E402
+from routing.rides import ride_stats  # noqa: E402
 from routing.solver import solve  # noqa: E402
+from routing.summary import format_gbp  # noqa: E402
 
 SOLVERS = ("schoolrun", "ortools-parallel", "ortools-local")
 FIRST = {

@@ -12,7 +12,7 @@ import dataclasses
 from routing import synthetic
 from routing.baseline import check_current_plan, current_plan
 from routing.checks import ViolationKind, check_plan
-from routing.costing import compare
+from routing.comparison import compare
 from routing.model import (
     CurrentRoute,
     IncompatiblePair,

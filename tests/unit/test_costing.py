@@ -12,17 +12,8 @@ import math
 import pytest
 
 from routing import synthetic
-from routing.costing import (
-    FALLBACK_NOTE,
-    compare,
-    comparison_table,
-    comparison_to_dict,
-    fallback_journey,
-    format_gbp,
-    plan_cost,
-    ride_stats,
-    route_cost_pence,
-)
+from routing.comparison import compare, comparison_table, comparison_to_dict
+from routing.costing import FALLBACK_NOTE, fallback_journey, plan_cost, route_cost_pence
 from routing.model import (
     Needs,
     Plan,
@@ -40,6 +31,8 @@ from routing.model import (
     VehicleType,
 )
 from routing.network import TravelMatrix
+from routing.rides import ride_stats
+from routing.summary import format_gbp
 
 LAT = 51.5
 # A straight road: positions in metres; drive time = metres / 10.
