@@ -318,3 +318,19 @@ def test_comparison_table_and_dict_are_plain_data() -> None:
     assert data["plan"]["fallback_is_estimate"] is True
     assert data["fallback_note"] == FALLBACK_NOTE
     assert data["plan"]["rides"]["by_run"]["PM"]["max_min"] == 80
+
+
+def test_the_hand_worlds_of_conftest_cost_what_their_docstrings_say(
+    one_pupil_one_school: tuple[Scenario, TravelMatrix],
+    three_pupils_one_school: tuple[Scenario, TravelMatrix],
+) -> None:
+    for (world, farthest), metres, pence in (
+        ((one_pupil_one_school, "A"), 3000, 4780),
+        ((three_pupils_one_school, "P3"), 4000, 4873),
+    ):
+        scenario, matrix = world
+        home, school = matrix.index(f"pupil:{farthest}"), matrix.index("school:S1")
+        assert int(matrix.distance_m[home, school]) == metres
+        assert int(matrix.duration_s[home, school]) == metres * 120 // 1000
+        (taxi,) = scenario.vehicle_types
+        assert route_cost_pence(taxi, metres, False, scenario.policy) == pence

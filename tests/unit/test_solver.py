@@ -21,6 +21,7 @@ from routing.model import (
     Route,
     RouteStart,
     Run,
+    Scenario,
     SolveParams,
     StopKind,
     UnassignedCode,
@@ -28,6 +29,7 @@ from routing.model import (
     VehicleRequirement,
     VehicleType,
 )
+from routing.network import TravelMatrix
 from routing.problem import ObjectiveKind, Problem, Request, VehicleClass, build_problem
 from routing.solver import solve
 from routing.synthetic import scenario_on_line
@@ -68,13 +70,11 @@ def _route_of(plan: Plan, pupil_id: str) -> Route:
     return next(r for r in plan.routes if pupil_id in r.pupil_ids())
 
 
-def test_tiny_am_plan_is_one_taxi_priced_and_timed_by_hand() -> None:
+def test_tiny_am_plan_is_one_taxi_priced_and_timed_by_hand(
+    three_pupils_one_school: tuple[Scenario, TravelMatrix],
+) -> None:
     # P3 at 4 km, P2 at 3 km, P1 at 2 km, school at 0: one taxi, 4 km from first pickup.
-    scenario, matrix = scenario_on_line(
-        {"S1": 0.0},
-        [("P1", "S1", 2.0, {}), ("P2", "S1", 3.0, {}), ("P3", "S1", 4.0, {})],
-        vehicle_types=(TAXI,),
-    )
+    scenario, matrix = three_pupils_one_school
     plan = _plan(scenario, matrix)
     assert len(plan.routes) == 1 and plan.unassigned == ()
     route = plan.routes[0]
@@ -90,12 +90,10 @@ def test_tiny_am_plan_is_one_taxi_priced_and_timed_by_hand() -> None:
     assert route.duration_s == school.departure_s - route.stops[0].arrival_s
 
 
-def test_tiny_pm_plan_leaves_school_at_the_bell() -> None:
-    scenario, matrix = scenario_on_line(
-        {"S1": 0.0},
-        [("P1", "S1", 2.0, {}), ("P2", "S1", 3.0, {}), ("P3", "S1", 4.0, {})],
-        vehicle_types=(TAXI,),
-    )
+def test_tiny_pm_plan_leaves_school_at_the_bell(
+    three_pupils_one_school: tuple[Scenario, TravelMatrix],
+) -> None:
+    scenario, matrix = three_pupils_one_school
     plan = _plan(scenario, matrix, Run.PM)
     (route,) = plan.routes
     assert route.stops[0].kind is StopKind.PICKUP
@@ -364,8 +362,10 @@ def test_same_seed_gives_the_same_plan_under_a_solution_limit() -> None:
     assert a.routes == b.routes
 
 
-def test_progress_reports_the_best_cost_in_pence() -> None:
-    scenario, matrix = scenario_on_line({"S1": 0.0}, [("A", "S1", 3.0, {})], vehicle_types=(TAXI,))
+def test_progress_reports_the_best_cost_in_pence(
+    one_pupil_one_school: tuple[Scenario, TravelMatrix],
+) -> None:
+    scenario, matrix = one_pupil_one_school
     problem, _ = build_problem(scenario, matrix, Run.AM)
     seen = []
     plan = solve(problem, PARAMS, seen.append)
@@ -373,8 +373,10 @@ def test_progress_reports_the_best_cost_in_pence() -> None:
     assert seen[-1].parts_done == seen[-1].parts_total == 1
 
 
-def test_unknown_first_solution_strategy_is_rejected() -> None:
-    scenario, matrix = scenario_on_line({"S1": 0.0}, [("A", "S1", 3.0, {})], vehicle_types=(TAXI,))
+def test_unknown_first_solution_strategy_is_rejected(
+    one_pupil_one_school: tuple[Scenario, TravelMatrix],
+) -> None:
+    scenario, matrix = one_pupil_one_school
     problem, _ = build_problem(scenario, matrix, Run.AM)
     with pytest.raises(ValueError, match="first_solution 'fastest'"):
         solve(problem, dataclasses.replace(PARAMS, first_solution="fastest"))
