@@ -17,16 +17,7 @@ from routing.comparison import Comparison, compare
 from routing.dataset import load_scenario
 from routing.decompose import plan_run
 from routing.errors import InfeasiblePlanError
-from routing.model import (
-    Plan,
-    PupilFlag,
-    Route,
-    Run,
-    Scenario,
-    SolveParams,
-    SolveProgress,
-    Unassigned,
-)
+from routing.model import Plan, Route, Run, Scenario, SolveParams, SolveProgress, Unassigned
 from routing.network import TravelMatrix, build_travel_matrix
 
 logger = logging.getLogger(__name__)
@@ -87,14 +78,14 @@ def plan_scenario(
     routes: list[Route] = []
     unassigned: list[Unassigned] = []
     notes: list[str] = []
-    flags: list[PupilFlag] = []
+    run_plans: list[Plan] = []
     objective = 0
     for run in runs:
         run_plan = plan_run(scenario, matrix, run, params, progress)
         routes.extend(run_plan.routes)
         unassigned.extend(run_plan.unassigned)
         notes.extend(run_plan.notes)
-        flags.extend(run_plan.flags)
+        run_plans.append(run_plan)
         objective += run_plan.objective
     solve_seconds = time.perf_counter() - started
     plan = Plan(
@@ -105,7 +96,7 @@ def plan_scenario(
         solve_seconds=solve_seconds,
         objective=objective,
         notes=tuple(dict.fromkeys(notes)),
-        flags=tuple(flags),
+        flags=tuple(f for p in run_plans for f in p.flags),
     )
     violations = tuple(check_plan(scenario, matrix, plan))
     if violations:
