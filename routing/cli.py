@@ -178,6 +178,33 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_tradeoff(args: argparse.Namespace) -> int:
+    from routing.dataset import load_scenario
+    from routing.network import build_travel_matrix
+    from routing.pipeline import plan_scenario
+    from routing.tradeoff import (
+        format_tradeoff,
+        parse_values,
+        run_tradeoff,
+        write_tradeoff_outputs,
+    )
+
+    params = SolveParams(time_limit_s=args.time_limit, seed=args.seed, num_workers=args.workers)
+    values = parse_values(args.values)
+    scenario = load_scenario(args.scenario)
+    tradeoff = run_tradeoff(
+        scenario,
+        lambda s: build_travel_matrix(s, args.scenario, cache_dir=args.cache_dir),
+        lambda s, m: plan_scenario(s, m, params),
+        values,
+        progress=lambda line: print(line, file=sys.stderr),
+    )
+    written = write_tradeoff_outputs(tradeoff, args.out, args.saving_pct)
+    print(format_tradeoff(tradeoff, args.saving_pct))
+    print(f"\nWrote {', '.join(p.name for p in written)} to {args.out}/")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="schoolrun",
@@ -245,6 +272,29 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--out", type=Path, default=Path("out/compare"))
     comp.add_argument("--cache-dir", type=Path, default=None, help="travel matrix cache")
     comp.set_defaults(func=_cmd_compare)
+
+    trade = sub.add_parser(
+        "tradeoff", help="plan a sweep of the value of a pupil's minute: cost against rides"
+    )
+    trade.add_argument("scenario", type=Path)
+    trade.add_argument("--out", type=Path, default=Path("out/tradeoff"))
+    trade.add_argument(
+        "--values",
+        default="0,0.02,0.05,0.1,0.2,0.5",
+        help="values of one pupil's on-board minute, £, comma-separated (default "
+        "0,0.02,0.05,0.1,0.2,0.5; the scenario's own value is always a point)",
+    )
+    trade.add_argument("--time-limit", type=float, default=60.0, help="seconds per run")
+    trade.add_argument(
+        "--saving-pct",
+        type=float,
+        default=30.0,
+        help="the saving on today's cost the answer asks for (default 30)",
+    )
+    trade.add_argument("--seed", type=int, default=0)
+    trade.add_argument("--workers", type=int, default=2)
+    trade.add_argument("--cache-dir", type=Path, default=None, help="travel matrix cache")
+    trade.set_defaults(func=_cmd_tradeoff)
 
     for entry in entry_points(group="schoolrun.commands"):
         # Other packages (the api service) add their own sub-commands, so this module

@@ -56,6 +56,7 @@ ROUTES_COLUMNS = (
     "duration_s",
     "cost_gbp",
     "pupil_ids",
+    "flags",
 )
 STOPS_COLUMNS = (
     "route_id",
@@ -69,6 +70,7 @@ STOPS_COLUMNS = (
     "arrival_time",
     "service_start_time",
     "departure_time",
+    "flag",
 )
 UNASSIGNED_COLUMNS = ("pupil_id", "run", "reason", "code")
 PICKUP_LIST_COLUMNS = ("pupil", "pickup_time", "arrival_time", "vehicle", "assistant")
@@ -145,11 +147,27 @@ def clock(seconds_after_midnight: int, *, with_seconds: bool = True) -> str:
 # --------------------------------------------------------------------------- plan files
 
 
+def flag_messages(plan: Plan) -> dict[tuple[Run, str], str]:
+    """(run, pupil_id) -> what an officer must look at (``Plan.flags``), joined by "; "."""
+    out: dict[tuple[Run, str], str] = {}
+    for flag in plan.flags:
+        key = (flag.run, flag.pupil_id)
+        out[key] = f"{out[key]}; {flag.message}" if key in out else flag.message
+    return out
+
+
 def routes_rows(plan: Plan) -> list[dict[str, object]]:
-    """One row per route for ``routes.csv`` (``pupils`` is the number carried)."""
+    """One row per route for ``routes.csv`` (``pupils`` is the number carried).
+
+    ``flags`` lists the route's flagged pupils as ``P0042: message`` joined by " | ".
+    """
+    flags = flag_messages(plan)
     rows: list[dict[str, object]] = []
     for route in plan.routes:
         pupil_ids = route.pupil_ids()
+        flagged = [
+            f"{pid}: {flags[(route.run, pid)]}" for pid in pupil_ids if (route.run, pid) in flags
+        ]
         rows.append(
             {
                 "route_id": route.route_id,
@@ -161,6 +179,7 @@ def routes_rows(plan: Plan) -> list[dict[str, object]]:
                 "duration_s": route.duration_s,
                 "cost_gbp": round(route.cost_pence / 100, 2),
                 "pupil_ids": ";".join(pupil_ids),
+                "flags": " | ".join(flagged),
             }
         )
     return rows
@@ -173,6 +192,7 @@ def stops_rows(plan: Plan, scenario: Scenario | None = None) -> list[dict[str, o
     else (with a scenario) the pupil's school.
     """
     pupils = scenario.pupils_by_id() if scenario is not None else {}
+    flags = flag_messages(plan)
     rows: list[dict[str, object]] = []
     for route in plan.routes:
         for seq, stop in enumerate(route.stops, start=1):
@@ -192,6 +212,7 @@ def stops_rows(plan: Plan, scenario: Scenario | None = None) -> list[dict[str, o
                         "arrival_time": clock(stop.arrival_s),
                         "service_start_time": clock(stop.service_start_s),
                         "departure_time": clock(stop.departure_s),
+                        "flag": flags.get((route.run, pupil_id), ""),
                     }
                 )
     return rows

@@ -381,6 +381,9 @@ def solve(
     time_cb = routing.RegisterTransitMatrix(transit.tolist())
     routing.AddDimension(time_cb, h1, h1, False, "time")
     time_dim = routing.GetDimensionOrDie("time")
+    # The council's value of a pupil's minute replaces the span tie-breaker: it prices
+    # the rides themselves (measured: see docs/benchmarks-policy.md).
+    has_ride_cost = any(r.ride_cost_per_s for r in model.requests)
     for n, node in enumerate(nodes):
         if node.request_idx >= 0:
             time_dim.CumulVar(index[n]).SetRange(*node.window_s)
@@ -389,8 +392,10 @@ def solve(
         time_dim.CumulVar(routing.Start(vi)).SetRange(h0, h1)
         time_dim.CumulVar(routing.End(vi)).SetRange(h0, h1)
         time_dim.SetSpanUpperBoundForVehicle(c.max_duration_s, vi)
-        if problem.objective is ObjectiveKind.COST:
+        if problem.objective is ObjectiveKind.COST and not has_ride_cost:
             time_dim.SetSpanCostCoefficientForVehicle(RIDE_TIE_BREAK_PER_S, vi)
+    if has_ride_cost:
+        _add_ride_cost(time_dim, model, index)
 
     # Loads.
     seat_demand = [0] * len(nodes)
@@ -868,6 +873,21 @@ def _repair(
     if placed:
         logger.info("%s: repair placed %d request(s) the search left out", problem.name, placed)
     return routes
+
+
+def _add_ride_cost(time_dim: pywrapcp.RoutingDimension, model: _Model, index: list[int]) -> None:
+    """Each request's ride in the objective, exactly: ``ride_cost_per_s`` x (drop - pick).
+
+    A soft lower bound at the pickup window's end L (no feasible pickup is later) costs
+    c x (L - T_pick); a soft upper bound at the drop-off window's start U (no feasible
+    drop-off is earlier) costs c x (T_drop - U): together c x (T_drop - T_pick) plus a
+    constant, which OR-Tools' cumul optimiser minimises as it schedules each route.
+    """
+    for i, r in enumerate(model.requests):
+        if r.ride_cost_per_s:
+            pick, drop = index[model.pickup_node(i)], index[model.dropoff_node(i)]
+            time_dim.SetCumulVarSoftLowerBound(pick, r.pickup_window_s[1], r.ride_cost_per_s)
+            time_dim.SetCumulVarSoftUpperBound(drop, r.dropoff_window_s[0], r.ride_cost_per_s)
 
 
 def _add_load(

@@ -71,6 +71,23 @@ def _unassigned_lines(plan: Plan, limit: int = 12) -> list[str]:
     return lines
 
 
+def _flag_lines(plan: Plan, limit: int = 12) -> list[str]:
+    if not plan.flags:
+        return []
+    counts = Counter((f.run, f.code) for f in plan.flags)
+    lines = [
+        f"Flagged for an officer: {len(plan.flags)} pupil-runs carried on their own longer "
+        "limit (the direct trip alone is over the policy limit)"
+    ]
+    for (run, code), count in sorted(counts.items()):
+        lines.append(f"  {run.value} {code}: {count}")
+    for flag in plan.flags[:limit]:
+        lines.append(f"  {flag.pupil_id} {flag.run.value}: {flag.message}")
+    if len(plan.flags) > limit:
+        lines.append(f"  ... {len(plan.flags) - limit} more in routes.csv and summary.json")
+    return lines
+
+
 def format_summary(result: PlanResult, *, wall_s: float) -> str:
     """The plan's summary as a user reads it after ``schoolrun plan``.
 
@@ -112,7 +129,7 @@ def format_summary(result: PlanResult, *, wall_s: float) -> str:
             f"{run.value}: {carried} pupils on {len(routes)} routes ({types}); "
             f"{assistants} with a passenger assistant"
         )
-    lines += ["", *_unassigned_lines(plan), ""]
+    lines += ["", *_unassigned_lines(plan), *_flag_lines(plan), ""]
     lines += comparison_lines(comparison)
     pct = comparison.saving_pct
     verb = "Saving" if comparison.saving_day_pence >= 0 else "Extra cost"
@@ -156,6 +173,12 @@ def summary_dict(result: PlanResult, *, wall_s: float) -> dict[str, Any]:
         },
         "num_unassigned": len(plan.unassigned),
         "unassigned_by_code": dict(Counter(u.code for u in plan.unassigned)),
+        "num_flagged": len(plan.flags),
+        "flagged_by_code": dict(Counter(f.code for f in plan.flags)),
+        "flags": [
+            {"pupil_id": f.pupil_id, "run": f.run.value, "code": f.code, "message": f.message}
+            for f in plan.flags
+        ],
         "comparison": comparison_to_dict(result.comparison),
         "notes": list(plan.notes),
     }

@@ -11,6 +11,8 @@ command line; the API takes the same strings). ``NAME`` is letters, digits, ``_`
 ``price_factor=F``                  multiply every vehicle's day rate and per-mile cost (> 0)
 ``assistant_day_gbp=X``             passenger assistant's day cost, pounds
 ``budget_pence_per_mile=N``         personal transport budget mileage rate, pence a mile
+``ride_minute_value_gbp=X``         the value of one pupil's on-board minute, pounds (>= 0,
+                                    whole pence), added to the objective
 ``school:ID:am_shift_min=N``        move school ID's morning bell N minutes (negative =
                                     earlier); ``pm_shift_min`` moves the end of the day,
                                     ``shift_min`` both; ``school:*:...`` every school
@@ -97,6 +99,7 @@ POLICY_KEYS = (
     "price_factor",
     "assistant_day_gbp",
     "budget_pence_per_mile",
+    "ride_minute_value_gbp",
 )
 SCHOOL_KEYS = ("am_shift_min", "pm_shift_min", "shift_min")
 VEHICLE_KEYS = ("day_rate_gbp", "cost_per_mile_gbp", "num_available")
@@ -177,6 +180,10 @@ def _parse_policy(variant: str, token: str, key: str, text: str) -> Override:
         value = _number(variant, token, key, text, integer=True)
         if value < 0:
             raise _fail(variant, token, f"{key} must be >= 0, got '{text}'")
+    elif key == "ride_minute_value_gbp":
+        value = float(_number(variant, token, key, text, integer=False))
+        if value < 0 or round(value * 100, 6) != round(value * 100):
+            raise _fail(variant, token, f"{key} must be >= 0 in whole pence, got '{text}'")
     else:
         known = ", ".join(POLICY_KEYS)
         raise _fail(variant, token, f"unknown setting '{key}'", f"known: {known}")
@@ -319,6 +326,9 @@ def _apply_policy(variant: Variant, o: Override, scenario: Scenario) -> Scenario
     if o.key == "budget_pence_per_mile":
         assert isinstance(value, int)
         return replace(scenario, policy=replace(policy, personal_budget_pence_per_mile=value))
+    if o.key == "ride_minute_value_gbp":
+        assert isinstance(value, float)
+        return replace(scenario, policy=replace(policy, ride_minute_value_pence=_pence(value)))
     assert o.key == "price_factor" and isinstance(value, float)
     factor = value
     types = tuple(
@@ -696,6 +706,7 @@ def _describe(variant: Variant) -> str:
                 "price_factor": f"vehicle prices x{o.value}",
                 "assistant_day_gbp": f"assistant £{o.value}/day",
                 "budget_pence_per_mile": f"budget rate {o.value}p/mile",
+                "ride_minute_value_gbp": f"a pupil's minute on board valued £{o.value:.2f}",
             }
             parts.append(words[o.key])
         elif o.kind is OverrideKind.SCHOOL:

@@ -5,15 +5,20 @@ Scenarios lie on a straight road (``routing.synthetic.scenario_on_line``): 1 km 
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import json
 
 import pytest
 
 from routing.checks import ViolationKind, check_plan
 from routing.dataset import load_scenario_from_tables, write_scenario
 from routing.errors import InvalidScenarioError
-from routing.model import Needs, Plan, Policy, Run, SolveParams, StopKind
+from routing.model import CurrentRoute, Needs, Plan, Policy, Run, SolveParams, StopKind
 from routing.pipeline import plan_scenario
+from routing.problem import build_problem
+from routing.solver import solve
+from routing.summary import format_summary, write_plan_outputs
 from routing.synthetic import default_vehicle_types, scenario_on_line
 from tests.unit.test_dataset import tables
 
@@ -112,3 +117,76 @@ def test_the_checker_judges_the_widened_limit_and_no_one_elses() -> None:
     # B keeps min(75, 4 + 10) = 14 min: 12 min late breaks it (not loosened by A's limit).
     late_b = check_plan(scenario, matrix, _with_ride(plan, "B", 12 * 60))
     assert (ViolationKind.MAX_RIDE_TIME, "B") in {(v.kind, v.pupil_id) for v in late_b}
+
+
+# ----------------------------------------------------------------- the ride value
+
+
+def _opposite_sides(value_pence: int):  # type: ignore[no-untyped-def]
+    """A at +10 km, B at -5 km: one taxi (A, B, school: 20 km, A rides 40 min) or two.
+
+    Per run a second taxi costs half its £90 day rate less 5 km of mileage saved, about
+    £40; sharing makes A ride 20 minutes longer (21 with B's boarding). So sharing is
+    cheaper when a minute is worth less than about £1.90, and two taxis beyond.
+    """
+    policy = Policy(ride_minute_value_pence=value_pence)
+    scenario, matrix = scenario_on_line(
+        {"S1": 0.0},
+        [("A", "S1", 10.0, {}), ("B", "S1", -5.0, {})],
+        vehicle_types=(TAXI,),
+        policy=policy,
+    )
+    today = (CurrentRoute("C1", "taxi", False, ("A", "B")),)
+    return dataclasses.replace(scenario, current_routes=today), matrix
+
+
+@pytest.mark.parametrize(("value_pence", "num_routes"), [(0, 1), (100, 1), (250, 2)])
+def test_the_ride_value_changes_the_plan(value_pence: int, num_routes: int) -> None:
+    scenario, matrix = _opposite_sides(value_pence)
+    plan = plan_scenario(scenario, matrix, SolveParams(time_limit_s=2, num_workers=1)).plan
+    assert plan.unassigned == ()
+    assert [len(plan.routes_for(run)) for run in (Run.AM, Run.PM)] == [num_routes] * 2
+
+
+def test_the_ride_term_is_the_ride_times_its_value_plus_a_constant() -> None:
+    # One pupil alone: any feasible schedule is the same route, so the objective at two
+    # values differs by exactly (c2 - c1) x (ride + L - U) where the ride is the direct
+    # trip plus nothing (OR-Tools' cumul optimiser picks a zero-wait schedule).
+    objectives = []
+    for pence in (6, 12):
+        scenario, matrix = scenario_on_line(
+            {"S1": 0.0},
+            [("A", "S1", 10.0, {})],
+            vehicle_types=(TAXI,),
+            policy=Policy(ride_minute_value_pence=pence),
+        )
+        problem, _ = build_problem(scenario, matrix, Run.AM)
+        plan = solve(problem, SolveParams(time_limit_s=2, num_workers=1), warm_start=False)
+        (request,) = problem.requests
+        objectives.append((plan.objective, request))
+    (o1, r1), (o2, r2) = objectives
+    span = r1.pickup_window_s[1] - r1.dropoff_window_s[0]  # L - U
+    # T_drop - T_pick = pickup service + 20 min direct (10 km at 120 s/km)
+    ride_cumul_s = r1.pickup_service_s + 20 * 60
+    assert o2 - o1 == (r2.ride_cost_per_s - r1.ride_cost_per_s) * (ride_cumul_s + span)
+
+
+def test_flags_reach_the_files_and_the_summary_an_officer_reads(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    scenario, matrix = _long_trip_scenario(Policy(comfort_ride_extra_s=10 * 60))
+    result = plan_scenario(scenario, matrix, SolveParams(time_limit_s=2, num_workers=1))
+    write_plan_outputs(result, tmp_path, scenario_dir=None, wall_s=1.0)
+    with (tmp_path / "routes.csv").open(encoding="utf-8") as handle:
+        flags = [r["flags"] for r in csv.DictReader(handle)]
+    assert (
+        sorted(f for f in flags if f)
+        == ["A: journey unavoidably over 75 min: direct trip 80 min (own limit 90 min)"] * 2
+    )
+    with (tmp_path / "stops.csv").open(encoding="utf-8") as handle:
+        flagged = {(r["pupil_id"], r["run"]) for r in csv.DictReader(handle) if r["flag"]}
+    assert flagged == {("A", "AM"), ("A", "PM")}
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert summary["num_flagged"] == 2 and summary["num_unassigned"] == 0
+    assert summary["flagged_by_code"] == {"long_direct_ride": 2}
+    text = format_summary(result, wall_s=1.0)
+    assert "Flagged for an officer: 2 pupil-runs" in text
+    assert "A AM: journey unavoidably over 75 min" in text

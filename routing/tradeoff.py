@@ -1,0 +1,350 @@
+"""The cost of children's time: plan a sweep of ``ride_minute_value_gbp`` and chart it.
+
+``schoolrun tradeoff SCENARIO --out DIR`` plans the scenario once per value of a pupil's
+on-board minute (the scenario's own value is one point), with the finance what-if
+machinery of :mod:`routing.variants` (each value is a variant
+``ride_minute_value_gbp=X``), and writes ``tradeoff.csv`` (one row per point and one for
+today's arrangement) and ``tradeoff.png`` (day cost against rides over 45 minutes).
+
+:func:`cheapest_meeting` answers the council's question: which is the cheapest plan at
+least ``saving_pct`` cheaper than today **and** with no more rides over 45 minutes than
+today's arrangement, or None when the sweep has none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from routing.errors import InvalidScenarioError
+from routing.model import Plan, Scenario
+from routing.reports import write_csv, write_summary_json
+from routing.rides import RIDE_THRESHOLDS_MIN, ride_stats
+from routing.variants import (
+    BASELINE_NAME,
+    CURRENT_NAME,
+    MatrixBuilder,
+    Planner,
+    VariantResult,
+    compare_variants,
+)
+
+DEFAULT_SAVING_PCT = 30.0
+TRADEOFF_COLUMNS = (
+    "point",
+    "ride_minute_value_gbp",
+    "day_cost_gbp",
+    "annual_cost_gbp",
+    "saving_vs_today_pct",
+    "mean_ride_min",
+    "p95_ride_min",
+    "rides_over_45_min",
+    "rides_over_75_min",
+    "vehicles",
+    "unassigned",
+    "flagged",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TradeoffPoint:
+    """One plan of the sweep (or today's arrangement, ``value_pence`` None).
+
+    Costs include the estimated solo journeys of unassigned pupils (as in variants);
+    ride figures count rides (a pupil's AM and PM each), over both runs.
+    """
+
+    name: str
+    value_pence: int | None
+    day_cost_pence: int
+    annual_cost_pence: int
+    mean_ride_min: float
+    p95_ride_min: float
+    rides_over_45_min: int
+    rides_over_75_min: int
+    num_vehicles: int
+    num_unassigned: int
+    num_flagged: int
+    error: str = ""
+
+    @property
+    def is_today(self) -> bool:
+        return self.value_pence is None
+
+
+@dataclass(frozen=True)
+class Tradeoff:
+    """The sweep's points in value order, and today's arrangement when known."""
+
+    scenario_name: str
+    travel_model: str
+    points: tuple[TradeoffPoint, ...]
+    today: TradeoffPoint | None
+
+
+def parse_values(text: str) -> tuple[int, ...]:
+    """``"0,0.05,0.1"`` (pounds a pupil-minute) -> pence, sorted, without repeats.
+
+    Raises
+    ------
+    InvalidScenarioError
+        If a value is not a number, negative, or not in whole pence.
+    """
+    pence: set[int] = set()
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        try:
+            value = float(part)
+        except ValueError as err:
+            msg = f"--values must be pounds a minute such as 0.05, got '{part}'."
+            raise InvalidScenarioError(msg) from err
+        if not value >= 0 or abs(value * 100 - round(value * 100)) > 1e-6:
+            msg = f"--values must be >= 0 in whole pence, got '{part}'."
+            raise InvalidScenarioError(msg)
+        pence.add(round(value * 100))
+    if not pence:
+        msg = f"--values names no value, got '{text}'."
+        raise InvalidScenarioError(msg)
+    return tuple(sorted(pence))
+
+
+def _variant_name(pence: int) -> str:
+    return f"ride{pence}p"
+
+
+def _point(
+    name: str,
+    value_pence: int | None,
+    row: VariantResult,
+    plan: Plan | None,
+    scenario: Scenario,
+) -> TradeoffPoint:
+    if row.error or plan is None:
+        return TradeoffPoint(name, value_pence, 0, 0, 0.0, 0.0, 0, 0, 0, 0, 0, error=row.error)
+    rides = ride_stats(scenario, plan)
+    return TradeoffPoint(
+        name=name,
+        value_pence=value_pence,
+        day_cost_pence=row.day_cost_pence,
+        annual_cost_pence=row.annual_cost_pence,
+        mean_ride_min=rides.mean_min,
+        p95_ride_min=rides.p95_min,
+        rides_over_45_min=rides.num_over_45_min,
+        rides_over_75_min=rides.num_over_75_min,
+        num_vehicles=row.num_vehicles,
+        num_unassigned=row.num_unassigned,
+        num_flagged=len(plan.flags),
+    )
+
+
+def run_tradeoff(
+    scenario: Scenario,
+    matrix_builder: MatrixBuilder,
+    planner: Planner,
+    values_pence: Sequence[int],
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> Tradeoff:
+    """Plan the scenario at each value of a pupil's minute, and today's arrangement.
+
+    Parameters
+    ----------
+    scenario
+        The scenario; its own ``policy.ride_minute_value_pence`` is one point (planned as
+        the variants' baseline), the other values are variants of it.
+    matrix_builder, planner
+        As for :func:`routing.variants.compare_variants`.
+    values_pence
+        The values of one pupil's on-board minute, pence.
+    progress
+        Called with a line of text as each point starts.
+
+    Returns
+    -------
+    Tradeoff
+        Points in value order; ``today`` from the scenario's current routes (or None).
+    """
+    own = scenario.policy.ride_minute_value_pence
+    others = [p for p in dict.fromkeys(values_pence) if p != own]
+    variants = [f"{_variant_name(p)}=ride_minute_value_gbp={p / 100:.2f}" for p in others]
+    table = compare_variants(
+        scenario, matrix_builder, planner, variants, include_current=True, progress=progress
+    )
+    base = table.row(BASELINE_NAME)
+    points = [_point(_variant_name(own), own, base, table.plans.get(BASELINE_NAME), scenario)]
+    for p in others:
+        name = _variant_name(p)
+        points.append(_point(name, p, table.row(name), table.plans.get(name), scenario))
+    points.sort(key=lambda t: t.value_pence or 0)
+    today = None
+    if CURRENT_NAME in table.plans:
+        today = _point("today", None, table.row(CURRENT_NAME), table.plans[CURRENT_NAME], scenario)
+    return Tradeoff(scenario.name, table.travel_model, tuple(points), today)
+
+
+def cheapest_meeting(
+    tradeoff: Tradeoff, saving_pct: float = DEFAULT_SAVING_PCT
+) -> TradeoffPoint | None:
+    """The cheapest point ``saving_pct`` cheaper than today with no more rides over 45 min.
+
+    None when today is unknown or no point of the sweep meets both.
+    """
+    today = tradeoff.today
+    if today is None:
+        return None
+    meeting = [
+        p
+        for p in tradeoff.points
+        if not p.error
+        and p.day_cost_pence <= today.day_cost_pence * (1 - saving_pct / 100)
+        and p.rides_over_45_min <= today.rides_over_45_min
+    ]
+    return min(meeting, key=lambda p: (p.day_cost_pence, p.rides_over_45_min), default=None)
+
+
+def _saving_pct(point: TradeoffPoint, today: TradeoffPoint | None) -> object:
+    if today is None or not today.day_cost_pence or point.error:
+        return ""
+    return round(100 * (today.day_cost_pence - point.day_cost_pence) / today.day_cost_pence, 1)
+
+
+def tradeoff_rows(tradeoff: Tradeoff) -> list[dict[str, object]]:
+    """Today's arrangement (when known), then one row per point: pounds and minutes."""
+    out: list[dict[str, object]] = []
+    rows = ([tradeoff.today] if tradeoff.today is not None else []) + list(tradeoff.points)
+    for p in rows:
+        out.append(
+            {
+                "point": p.name,
+                "ride_minute_value_gbp": "" if p.value_pence is None else p.value_pence / 100,
+                "day_cost_gbp": round(p.day_cost_pence / 100, 2),
+                "annual_cost_gbp": round(p.annual_cost_pence / 100, 2),
+                "saving_vs_today_pct": "" if p.is_today else _saving_pct(p, tradeoff.today),
+                "mean_ride_min": round(p.mean_ride_min, 1),
+                "p95_ride_min": round(p.p95_ride_min, 1),
+                "rides_over_45_min": p.rides_over_45_min,
+                "rides_over_75_min": p.rides_over_75_min,
+                "vehicles": p.num_vehicles,
+                "unassigned": p.num_unassigned,
+                "flagged": p.num_flagged,
+            }
+            | ({"error": p.error} if p.error else {})
+        )
+    return out
+
+
+def write_tradeoff_chart(tradeoff: Tradeoff, path: Path, saving_pct: float) -> Path:
+    """Day cost against rides over 45 minutes, one labelled point per value; today marked.
+
+    Dashed guides: today's rides over 45 minutes (vertical) and ``saving_pct`` under
+    today's cost (horizontal); a plan in the lower-left corner meets both. Uses
+    matplotlib's Agg canvas directly (no pyplot, no global backend change).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig = Figure(figsize=(8, 5.5), dpi=110)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    ok = [p for p in tradeoff.points if not p.error]
+    xs = [p.rides_over_45_min for p in ok]
+    ys = [p.day_cost_pence / 100_000 for p in ok]
+    ax.plot(xs, ys, color="#1f4e79", marker="o", zorder=3)
+    for p, x, y in zip(ok, xs, ys, strict=True):
+        ax.annotate(
+            f"£{(p.value_pence or 0) / 100:.2f}/min",
+            (x, y),
+            textcoords="offset points",
+            xytext=(6, 6),
+            fontsize=8,
+        )
+    today = tradeoff.today
+    if today is not None and not today.error:
+        tx, ty = today.rides_over_45_min, today.day_cost_pence / 100_000
+        ax.scatter([tx], [ty], marker="*", s=220, color="#c0504d", zorder=4)
+        ax.annotate("today", (tx, ty), textcoords="offset points", xytext=(8, -4), fontsize=9)
+        ax.axvline(tx, color="#c0504d", linestyle="--", alpha=0.5)
+        ax.axhline(ty * (1 - saving_pct / 100), color="#c0504d", linestyle=":", alpha=0.5)
+    ax.set_xlabel(f"Rides over {RIDE_THRESHOLDS_MIN[0]} minutes (AM + PM)")
+    ax.set_ylabel("Day cost, £ thousand")
+    ax.set_title(
+        f"{tradeoff.scenario_name}: cost against long rides by the value of a pupil's minute",
+        fontsize=10,
+    )
+    ax.grid(True, alpha=0.3)
+    ax.margins(x=0.08, y=0.12)
+    note = (
+        f"Dashed: today's rides over 45 min; dotted: {saving_pct:.0f}% under today's cost. "
+        f"Travel times: {tradeoff.travel_model}"
+    )
+    fig.text(0.01, 0.01, note, fontsize=7, color="#444444", wrap=True)
+    fig.subplots_adjust(bottom=0.16)
+    fig.savefig(path, format="png")
+    return path
+
+
+def tradeoff_to_dict(tradeoff: Tradeoff, saving_pct: float) -> dict[str, Any]:
+    """JSON-ready: the rows and the answer of :func:`cheapest_meeting`."""
+    best = cheapest_meeting(tradeoff, saving_pct)
+    return {
+        "scenario": tradeoff.scenario_name,
+        "travel_model": tradeoff.travel_model,
+        "saving_pct": saving_pct,
+        "cheapest_meeting": None if best is None else best.name,
+        "rows": tradeoff_rows(tradeoff),
+    }
+
+
+def write_tradeoff_outputs(
+    tradeoff: Tradeoff, out_dir: Path, saving_pct: float = DEFAULT_SAVING_PCT
+) -> list[Path]:
+    """Write ``tradeoff.csv``, ``tradeoff.png`` and ``tradeoff.json`` under ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = tradeoff_rows(tradeoff)
+    columns = list(TRADEOFF_COLUMNS) + (["error"] if any("error" in r for r in rows) else [])
+    return [
+        write_csv(out_dir / "tradeoff.csv", columns, rows),
+        write_tradeoff_chart(tradeoff, out_dir / "tradeoff.png", saving_pct),
+        write_summary_json(tradeoff_to_dict(tradeoff, saving_pct), out_dir / "tradeoff.json"),
+    ]
+
+
+def format_tradeoff(tradeoff: Tradeoff, saving_pct: float = DEFAULT_SAVING_PCT) -> str:
+    """The sweep as text lines, with the answer to the council's question."""
+    lines = [
+        f"{'point':<10}{'£/min':>7}{'day £':>10}{'saving':>8}{'mean':>7}{'p95':>7}"
+        f"{'>45':>6}{'>75':>6}{'vehicles':>10}"
+    ]
+    for row in tradeoff_rows(tradeoff):
+        if "error" in row:
+            lines.append(f"{row['point']!s:<10}  not planned: {row['error']}")
+            continue
+        saving = row["saving_vs_today_pct"]
+        lines.append(
+            f"{row['point']!s:<10}{row['ride_minute_value_gbp']!s:>7}"
+            f"{float(str(row['day_cost_gbp'])):>10,.0f}"
+            f"{(f'{saving}%' if saving != '' else ''):>8}"
+            f"{row['mean_ride_min']!s:>7}{row['p95_ride_min']!s:>7}"
+            f"{row['rides_over_45_min']!s:>6}{row['rides_over_75_min']!s:>6}"
+            f"{row['vehicles']!s:>10}"
+        )
+    best = cheapest_meeting(tradeoff, saving_pct)
+    if tradeoff.today is None:
+        lines.append("No current arrangement: nothing to compare the sweep with.")
+    elif best is None:
+        lines.append(
+            f"No point of the sweep is {saving_pct:.0f}% cheaper than today with no more "
+            f"rides over 45 min than today's {tradeoff.today.rides_over_45_min}."
+        )
+    else:
+        lines.append(
+            f"Cheapest plan {saving_pct:.0f}% cheaper than today with no more rides over "
+            f"45 min ({best.rides_over_45_min} vs {tradeoff.today.rides_over_45_min}): "
+            f"{best.name}, £{best.day_cost_pence / 100:,.0f} a day."
+        )
+    lines.append(f"Travel times: {tradeoff.travel_model}")
+    return "\n".join(lines)
