@@ -22,7 +22,7 @@ Measured on the embedded Havering scenario (802 pupils, 35 schools, approximate 
 model, this 2-core machine shared with other work): 7 parts of 100-119 requests per run;
 ``time_limit_s=120`` per run plans AM and PM in 236 s wall including loading (day cost
 £25,323, 346 routes, no checker violations); ``time_limit_s=60`` in 117 s (£26,098).
-With the solver's warm start (``routing.warmstart``), 120 s per run: £20,622-21,091 a day
+With the solver's warm start (``routing.solver.warmstart``), 120 s per run: £20,622-21,091 a day
 (about 211 routes, 106-109 vehicles, minibuses included) in 237 s wall.
 Recommended: 120 s per run (AM + PM within 5 minutes).
 """
@@ -258,7 +258,7 @@ def _solve_bin(
         share = (deadline - time.time()) * len(part.requests) / remaining
         limit = max(MIN_PART_LIMIT_S, min(params.time_limit_s, share))
         try:
-            plan = solve(part, replace(params, time_limit_s=limit), on_improve)
+            plan = solve(part, replace(params, time_limit_s=limit), progress=on_improve)
         except NoSolutionError:
             logger.warning("%s: no solution", part.name)
             plan = _not_placed(part, NOT_PLACED_REASON)

@@ -2,7 +2,7 @@
 
 Both the pupils' scenario (``build_problem``) and the public benchmark readers
 (``routing.bench``) produce this one shape, so the benchmarks measure the product's own
-solver and checker. Only this module and ``solver.py`` speak of nodes.
+solver and checker. Only this module and ``routing.solver`` speak of nodes.
 
 All numbers are integers: seconds, metres, and objective units
 (``Problem.cost_units_per_pence`` per penny for pupil problems; plain scaled distance for

@@ -32,9 +32,9 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from routing.bench.plans import Visit, plan_from_visits
 from routing.model import Plan
 from routing.problem import Problem
+from routing.solver import Visit, plan_from_visits
 
 FIRST_SOLUTIONS = {
     "parallel": routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION,

@@ -43,9 +43,12 @@ from routing.bench.harness import (  # noqa: E402
     read_bks,
     run_instance,
 )
-from routing.bench.plans import Visit, plan_from_visits  # noqa: E402
 from routing.model import Plan  # noqa: E402
 from routing.problem import Problem  # noqa: E402
+from routing.solver import plan_from_visits  # noqa: E402
+from routing.solver.improve import solve_improved, warm_up  # noqa: E402
+from routing.solver.pyvrp_search import solve_vrptw_pyvrp  # noqa: E402
+from routing.solver.space import IndexSpace  # noqa: E402
 
 DATA = ROOT / "data" / "bench"
 LADDERS: dict[str, list[tuple[str, str]]] = {
@@ -76,26 +79,23 @@ def _reference(first_solution: str) -> SolverFn:
 
 
 def _pyvrp(problem: Problem, time_limit_s: float, seed: int) -> Plan:
-    from routing.improve import solve_vrptw_pyvrp
-
     t0 = time.perf_counter()
-    routes = solve_vrptw_pyvrp(problem, time_limit_s, seed) or []
+    routes = solve_vrptw_pyvrp(IndexSpace(problem), time_limit_s, seed) or []
     return plan_from_visits(
         problem,
-        [[Visit(*v) for v in r] for r in routes],
+        routes,
         solve_seconds=time.perf_counter() - t0,
         travel_model="pyvrp",
     )
 
 
 def _improved(problem: Problem, time_limit_s: float, seed: int) -> Plan:
-    from routing.improve import solve_improved
-
     t0 = time.perf_counter()
-    routes = solve_improved(problem, time_limit_s, seed, num_workers=IMPROVE_WORKERS) or []
+    space = IndexSpace(problem)
+    routes = solve_improved(space, time_limit_s, seed, num_workers=IMPROVE_WORKERS) or []
     return plan_from_visits(
         problem,
-        [[Visit(*v) for v in r] for r in routes],
+        routes,
         solve_seconds=time.perf_counter() - t0,
         travel_model="improve",
     )
@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--solvers",
         default=",".join(s for s in SOLVERS if s != "improve"),
-        help="comma-separated; 'improve' is routing.improve alone (what 'schoolrun' calls "
+        help="comma-separated; 'improve' is routing.solver.improve alone (what 'schoolrun' calls "
         "for distance problems)",
     )
     ap.add_argument("--instances", default="", help="comma-separated subset of the ladder")
@@ -226,8 +226,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if {"improve", "schoolrun"} & set(solvers):
         # Compile the ALNS (numba) once before any clock runs; cached on disk afterwards.
-        from routing.improve import warm_up
-
         warm_up()
     with args.jsonl.open("a") as jl:
         for family, name in ladder:
@@ -293,9 +291,10 @@ def _report(
         "gap to the best-known value; `infeasible (k/s)` = k of s plans failed the "
         "checker or left a request unserved.",
         "- schoolrun = `routing.solver.solve` (the product's solver as committed; for these "
-        "distance problems it runs `routing.improve`: the ALNS of `routing/alns.py` for "
+        "distance problems it runs `routing.solver.improve`: the ALNS of "
+        "`routing/solver/alns.py` for "
         f"DARP, PyVRP for VRPTW shapes; {args.workers} search process(es) per solve, "
-        "`--workers`); improve = `routing.improve.solve_improved` called directly; "
+        "`--workers`); improve = `routing.solver.improve.solve_improved` called directly; "
         "ortools-parallel / ortools-local = `scripts/reference_ortools.py` (plain OR-Tools, "
         "PARALLEL / LOCAL cheapest insertion + guided local search, one process); pyvrp = "
         "PyVRP 0.14 (VRPTW only: it cannot express ride limits).",

@@ -286,7 +286,7 @@ def run_cli(
         write(f"error: cannot read the BKS file '{bks}': {err}")
         return 2
     if solver is None:
-        from routing.improve import warm_up
+        from routing.solver.improve import warm_up
 
         solver = product_solver_with(workers or SolveParams().num_workers)
         warm_up()  # compile the ALNS before the first instance's clock starts

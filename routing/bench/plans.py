@@ -1,121 +1,21 @@
-"""Plans of benchmark problems: build one from visit sequences, read it back in file units.
+"""Plans of benchmark problems read back in file units.
 
 Solvers outside the product (the plain OR-Tools reference, PyVRP) return visit sequences;
-:func:`plan_from_visits` turns them into the product's :class:`routing.model.Plan` so the
-same checker judges every solver. :func:`route_node_ids` and :func:`plan_distance` give a
-plan back in the literature's terms (node ids as in the file, double-precision distance),
-and :func:`verify_in_file_units` re-checks a plan's times against the file itself in
-double precision, independent of the integer Problem.
+``routing.solver.plan_from_visits`` (the solver's one visit-to-Plan builder) turns them
+into the product's :class:`routing.model.Plan` so the same checker judges every solver.
+:func:`route_node_ids` and :func:`plan_distance` give a plan back in the literature's
+terms (node ids as in the file, double-precision distance), and
+:func:`verify_in_file_units` re-checks a plan's times against the file itself in double
+precision, independent of the integer Problem.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-
 from routing.bench.instance import BenchInstance, problem_scale
-from routing.model import Plan, Route, Stop, StopKind, Unassigned
+from routing.model import Plan, Route, StopKind
 from routing.problem import Problem
 
 _TOL = 1e-6
-
-
-@dataclass(frozen=True, slots=True)
-class Visit:
-    """One stop of a route: the request's position in ``problem.requests``, pickup or not,
-    and the service start (Problem units)."""
-
-    request_idx: int
-    is_pickup: bool
-    service_start_s: int
-
-
-def plan_from_visits(
-    problem: Problem,
-    routes: Sequence[Sequence[Visit]],
-    *,
-    solve_seconds: float = 0.0,
-    travel_model: str = "euclidean (benchmark)",
-) -> Plan:
-    """Build a Plan from visit sequences (one per used vehicle of the first class).
-
-    Arrival at a stop is the previous stop's departure plus the travel time (the first
-    stop: its service start); departure is service start plus service time. Requests in no
-    route are listed as unassigned.
-    """
-    vclass = problem.vehicle_classes[0]
-    out: list[Route] = []
-    served: set[int] = set()
-    for k, visits in enumerate(routes):
-        if not visits:
-            continue
-        stops: list[Stop] = []
-        prev_loc: int | None = vclass.start_loc
-        prev_dep: int | None = None
-        dist = 0
-        for v in visits:
-            req = problem.requests[v.request_idx]
-            loc = req.pickup_loc if v.is_pickup else req.dropoff_loc
-            service = req.pickup_service_s if v.is_pickup else req.dropoff_service_s
-            if prev_loc is not None:
-                dist += int(problem.distance_m[prev_loc, loc])
-            arrival = (
-                v.service_start_s
-                if prev_dep is None or prev_loc is None
-                else prev_dep + int(problem.duration_s[prev_loc, loc])
-            )
-            stops.append(
-                Stop(
-                    kind=StopKind.PICKUP if v.is_pickup else StopKind.DROPOFF,
-                    pupil_ids=req.pupil_ids,
-                    location_id=problem.location_ids[loc],
-                    lon=0.0,
-                    lat=0.0,
-                    arrival_s=min(arrival, v.service_start_s),
-                    service_start_s=v.service_start_s,
-                    departure_s=v.service_start_s + service,
-                    school_id=req.school_id,
-                )
-            )
-            served.add(v.request_idx)
-            prev_loc, prev_dep = loc, v.service_start_s + service
-        first = problem.requests[visits[0].request_idx]
-        first_loc = first.pickup_loc if visits[0].is_pickup else first.dropoff_loc
-        start_s = stops[0].service_start_s
-        if vclass.start_loc is not None:
-            start_s -= int(problem.duration_s[vclass.start_loc, first_loc])
-        end_s = stops[-1].departure_s
-        if vclass.end_loc is not None and prev_loc is not None:
-            dist += int(problem.distance_m[prev_loc, vclass.end_loc])
-            end_s += int(problem.duration_s[prev_loc, vclass.end_loc])
-        out.append(
-            Route(
-                route_id=f"{problem.name}-{k + 1}",
-                run=problem.run,
-                vehicle_type=vclass.vehicle_type,
-                seats=vclass.seats,
-                wheelchair_places=vclass.wheelchair_places,
-                has_assistant=vclass.has_assistant,
-                stops=tuple(stops),
-                distance_m=dist,
-                duration_s=end_s - start_s,
-                cost_pence=0,
-            )
-        )
-    unassigned = tuple(
-        Unassigned(pupil_id=pid, run=problem.run, reason="not routed by the solver")
-        for i, req in enumerate(problem.requests)
-        if i not in served
-        for pid in req.pupil_ids
-    )
-    return Plan(
-        scenario_name=problem.name,
-        routes=tuple(out),
-        unassigned=unassigned,
-        travel_model=travel_model,
-        solve_seconds=solve_seconds,
-        objective=sum(r.distance_m for r in out),
-    )
 
 
 def route_node_ids(instance: BenchInstance, route: Route) -> list[int]:

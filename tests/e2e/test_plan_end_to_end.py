@@ -96,7 +96,7 @@ def test_havering_slice_is_planned_checked_and_priced(tmp_path: Path) -> None:
     # Today's arrangement of these two schools runs minibuses of 9-12 pupils: the plan
     # must form shared routes at least as good. Measured at 10 s per run: today £9,782
     # a day, the plan about £7,950 (it was £11,100-11,500, all taxis and WAVs, before
-    # the warm start of routing.warmstart).
+    # the warm start of routing.solver.warmstart).
     assert comparison.plan_cost.day_pence <= comparison.current_cost.day_pence
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from routing import improve
-from routing.alns import schedule_route
 from routing.bench.cordeau import load_cordeau_problem
-from routing.bench.plans import Visit, plan_from_visits
 from routing.bench.solomon import load_solomon_problem
 from routing.checks import check_problem_plan
+from routing.solver import improve, plan_from_visits
+from routing.solver.alns import schedule_route
+from routing.solver.space import IndexSpace
 
 BENCH = Path(__file__).resolve().parents[2] / "data" / "bench"
 
@@ -61,15 +61,15 @@ def test_problem_shapes_pick_the_right_search() -> None:
     assert improve.vrptw_shape(vrptw)
     two_classes = dataclasses.replace(darp, vehicle_classes=darp.vehicle_classes * 2)
     assert not improve.alns_supported(two_classes)
-    assert improve.solve_improved(two_classes, 1.0) is None
+    assert improve.solve_improved(IndexSpace(two_classes), 1.0) is None
 
 
 @pytest.mark.slow  # the first call compiles the ALNS with numba (~30-60 s on 2 cores)
 def test_alns_plan_of_a2_16_passes_the_checker_near_the_optimum() -> None:
     problem = load_cordeau_problem(BENCH / "cordeau_a" / "a2-16.txt")
-    routes = improve.solve_alns(problem, 2.0, seed=0)
+    routes = improve.solve_alns(IndexSpace(problem), 2.0, seed=0)
     assert routes is not None
-    plan = plan_from_visits(problem, [[Visit(*v) for v in r] for r in routes])
+    plan = plan_from_visits(problem, routes)
     assert plan.is_complete
     assert check_problem_plan(problem, plan) == []
     assert plan.objective <= 294_250 * 1.03 + 1000  # optimum 294.25 (x1000, rounded arcs)

@@ -31,7 +31,11 @@ from routing.model import (
 )
 from routing.network import TravelMatrix
 from routing.problem import ObjectiveKind, Problem, Request, VehicleClass, build_problem
-from routing.solver import solve
+from routing.solver import improve, solve
+from routing.solver.plans import plan_from_routes
+from routing.solver.repair import repair
+from routing.solver.schedule import latest
+from routing.solver.space import IndexSpace, Vehicle
 from routing.synthetic import scenario_on_line
 
 PARAMS = SolveParams(time_limit_s=1.0)
@@ -368,7 +372,7 @@ def test_progress_reports_the_best_cost_in_pence(
     scenario, matrix = one_pupil_one_school
     problem, _ = build_problem(scenario, matrix, Run.AM)
     seen = []
-    plan = solve(problem, PARAMS, seen.append)
+    plan = solve(problem, PARAMS, progress=seen.append)
     assert seen and seen[-1].best_cost_pence == plan.routes[0].cost_pence
     assert seen[-1].parts_done == seen[-1].parts_total == 1
 
@@ -386,8 +390,6 @@ def test_repair_alone_builds_routes_that_pass_the_checker() -> None:
     # The repair pass as a construction heuristic: from no routes, every request placed.
     import time as _time
 
-    from routing.solver import _Model, _plan_from_routes, _repair
-
     pupils = [(f"P{i}", "S1" if i % 3 else "S2", 1.0 + i, {}) for i in range(7)]
     pupils += [("W", "S1", 2.0, {"needs": Needs(wheelchair=True, needs_assistant=True)})]
     pupils += [
@@ -401,9 +403,9 @@ def test_repair_alone_builds_routes_that_pass_the_checker() -> None:
         incompatible=(("P1", "P2"),),
     )
     problem, _ = build_problem(scenario, matrix, Run.AM)
-    model = _Model(problem, 0)
-    routes = _repair(model, [], _time.monotonic() + 5)
-    plan = _plan_from_routes(problem, model, routes, _time.monotonic(), 0)
+    model = IndexSpace(problem, 0)
+    routes = repair(model, [], _time.monotonic() + 5)
+    plan = plan_from_routes(model, routes, _time.monotonic(), 0)
     assert plan.unassigned == ()
     assert check_plan(scenario, matrix, plan) == []
     assert _route_of(plan, "A") == _route_of(plan, "B")
@@ -414,8 +416,6 @@ def test_repair_puts_a_left_out_sibling_on_the_vehicle_of_the_one_already_placed
     # soft in OR-Tools); the repair must not place the other on a cheaper, other vehicle.
     import time as _time
 
-    from routing.solver import _latest, _Model, _plan_from_routes, _repair, _Vehicle
-
     pupils = [
         ("A", "S1", 8.0, {"sibling_group": "G"}),
         ("B", "S2", 8.0, {"sibling_group": "G"}),
@@ -423,34 +423,33 @@ def test_repair_puts_a_left_out_sibling_on_the_vehicle_of_the_one_already_placed
     ]
     scenario, matrix = scenario_on_line({"S1": 12.0, "S2": 6.0}, pupils, vehicle_types=(TAXI,))
     problem, _ = build_problem(scenario, matrix, Run.AM)
-    model = _Model(problem, 0)
+    model = IndexSpace(problem, 0)
     position = {pid: i for i, r in enumerate(model.requests) for pid in r.pupil_ids}
     # A alone on a route (to 12 km), C alone on another from B's address to B's school:
     # C's route is the cheaper place for B (no detour), but B must ride with A.
     a, c = position["A"], position["C"]
-    model.vehicles.append(_Vehicle(model.vehicles[0].cls_idx, 0, 0))
+    model.vehicles.append(Vehicle(model.vehicles[0].cls_idx, 0, 0))
     routes = [
         (0, [model.pickup_node(a), model.dropoff_node(a)], []),
         (len(model.vehicles) - 1, [model.pickup_node(c), model.dropoff_node(c)], []),
     ]
-    routes = [(vi, seq, _latest(model, seq)) for vi, seq, _ in routes]
-    routes = _repair(model, routes, _time.monotonic() + 5)
-    plan = _plan_from_routes(problem, model, routes, _time.monotonic(), 0)
+    routes = [(vi, seq, latest(model, seq)) for vi, seq, _ in routes]
+    routes = repair(model, routes, _time.monotonic() + 5)
+    plan = plan_from_routes(model, routes, _time.monotonic(), 0)
     assert check_plan(scenario, matrix, plan) == []
     assert "B" in _route_of(plan, "A").pupil_ids()
 
 
 @pytest.fixture
 def alns_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Names of the problems routing.improve's search was asked to solve (a spy, not a stub)."""
-    from routing import improve
+    """Names of the problems routing.solver.improve's search was asked to solve (a spy)."""
 
     calls: list[str] = []
     real = improve.solve_improved
 
-    def spy(problem: Problem, *args: object, **kwargs: object) -> object:
-        calls.append(problem.name)
-        return real(problem, *args, **kwargs)  # type: ignore[arg-type]
+    def spy(space: IndexSpace, *args: object, **kwargs: object) -> object:
+        calls.append(space.problem.name)
+        return real(space, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(improve, "solve_improved", spy)
     return calls

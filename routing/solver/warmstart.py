@@ -12,8 +12,9 @@ one minibus. This module builds the shared routes a planner would, per school:
    peak load, wheelchairs, assistant and vehicle requirements over the same schedule
    (times do not depend on the vehicle, so right-sizing never changes a schedule).
 
-``solver.solve`` hands these routes to OR-Tools (``ReadAssignmentFromRoutes``) and guided
-local search improves from there; after the search every route is right-sized again.
+``routing.solver.solve`` starts the search from these routes (OR-Tools reads them with
+``ReadAssignmentFromRoutes``, and guided local search improves from there); after the
+search every route is right-sized again.
 
 Only single-school routes are built (mixed-school routes, where allowed, are left to the
 search); requests that must share a vehicle (siblings at other schools) and pupils who
@@ -25,13 +26,12 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from typing import TYPE_CHECKING
 
 from routing.model import Run
-from routing.problem import ObjectiveKind, VehicleClass
-
-if TYPE_CHECKING:
-    from routing.solver import _Model, _Vehicle
+from routing.problem import ObjectiveKind
+from routing.solver.schedule import fits, route_ok
+from routing.solver.sizing import cheapest_class
+from routing.solver.space import IndexSpace
 
 logger = logging.getLogger(__name__)
 
@@ -41,87 +41,28 @@ FEASIBILITY_TRIES = 12
 InitialRoute = tuple[int, list[int]]  # (vehicle class index, node sequence)
 
 
-def _vehicle(model: _Model, cls_idx: int) -> _Vehicle:
-    from routing.solver import _Vehicle
-
-    return _Vehicle(cls_idx, *model.class_terminals(cls_idx))
-
-
-def _fits(model: _Model, cls: VehicleClass, seq: list[int]) -> bool:
-    """Vehicle rules and peak loads only (no times): a quick filter before ``_route_ok``."""
-    seats = chairs = 0
-    for n in seq:
-        node = model.nodes[n]
-        r = model.requests[node.request_idx]
-        if node.is_pickup:
-            if not model.compatible(r, cls):
-                return False
-            seats += r.seats
-            chairs += r.wheelchairs
-            if seats > cls.seats or chairs > cls.wheelchair_places:
-                return False
-        else:
-            seats -= r.seats
-            chairs -= r.wheelchairs
-    return True
-
-
-def cheapest_class(
-    model: _Model, seq: list[int], allowed: set[int] | None = None
-) -> tuple[int, list[int]] | None:
-    """The cheapest vehicle class that can run ``seq`` as it is, with its service starts.
-
-    Parameters
-    ----------
-    model
-        The solver's index space.
-    seq
-        Request nodes in visiting order.
-    allowed
-        Class indices to consider (default: all).
-
-    Returns
-    -------
-    tuple[int, list[int]] | None
-        (class index, service starts) or None when no class can run the sequence.
-    """
-    from routing.solver import _route_cost, _route_ok
-
-    options: list[tuple[int, int]] = []
-    for ci, cls in enumerate(model.problem.vehicle_classes):
-        if (allowed is None or ci in allowed) and _fits(model, cls, seq):
-            options.append((_route_cost(model, _vehicle(model, ci), seq), ci))
-    for _, ci in sorted(options):
-        starts = _route_ok(model, _vehicle(model, ci), seq)
-        if starts is not None:
-            return ci, starts
-    return None
-
-
-def _roomiest_class(model: _Model, seq: list[int]) -> int | None:
+def _roomiest_class(model: IndexSpace, seq: list[int]) -> int | None:
     """A class whose loads allow ``seq`` (most places first), to test its schedule."""
     for ci in model.classes_by_room:
-        if _fits(model, model.problem.vehicle_classes[ci], seq):
+        if fits(model, model.problem.vehicle_classes[ci], seq):
             return ci
     return None
 
 
-def _feasible(model: _Model, seq: list[int]) -> bool:
-    from routing.solver import _route_ok
-
+def _feasible(model: IndexSpace, seq: list[int]) -> bool:
     ci = _roomiest_class(model, seq)
-    return ci is not None and _route_ok(model, _vehicle(model, ci), seq) is not None
+    return ci is not None and route_ok(model, model.vehicle_of_class(ci), seq) is not None
 
 
-def _home_node(model: _Model, i: int) -> int:
+def _home_node(model: IndexSpace, i: int) -> int:
     return model.pickup_node(i) if model.problem.run is Run.AM else model.dropoff_node(i)
 
 
-def _school_node(model: _Model, i: int) -> int:
+def _school_node(model: IndexSpace, i: int) -> int:
     return model.dropoff_node(i) if model.problem.run is Run.AM else model.pickup_node(i)
 
 
-def _with(model: _Model, seq: list[int], i: int, pos: int) -> list[int]:
+def _with(model: IndexSpace, seq: list[int], i: int, pos: int) -> list[int]:
     """``seq`` (homes block + school block) with request ``i``'s home at ``pos``.
 
     AM: homes first, then school drop-offs in the same order (first picked, first
@@ -142,7 +83,7 @@ def _with(model: _Model, seq: list[int], i: int, pos: int) -> list[int]:
 
 
 def _home_insertion_deltas(
-    model: _Model, homes: list[int], school: int, i: int
+    model: IndexSpace, homes: list[int], school: int, i: int
 ) -> list[tuple[int, int]]:
     """(added seconds of driving, position) for request ``i``'s home in the homes block."""
     t = model.travel_s
@@ -172,7 +113,7 @@ def _home_insertion_deltas(
 
 
 def _build_school_routes(
-    model: _Model, members: list[int], deadline: float
+    model: IndexSpace, members: list[int], deadline: float
 ) -> tuple[list[list[int]], list[int]]:
     """Sequential insertion routes for one school's requests; the rest (out of time)."""
     run_am = model.problem.run is Run.AM
@@ -225,7 +166,7 @@ def _build_school_routes(
     return routes, sorted(left)
 
 
-def initial_routes(model: _Model, time_budget_s: float) -> list[InitialRoute]:
+def initial_routes(model: IndexSpace, time_budget_s: float) -> list[InitialRoute]:
     """Large single-school routes, right-sized, for OR-Tools to start from.
 
     Parameters
@@ -294,7 +235,7 @@ def initial_routes(model: _Model, time_budget_s: float) -> list[InitialRoute]:
     return out
 
 
-def _append_cheapest(model: _Model, seq: list[int], i: int) -> list[int]:
+def _append_cheapest(model: IndexSpace, seq: list[int], i: int) -> list[int]:
     """``seq`` with request ``i`` inserted where some class can run it, else []."""
     p, d = model.pickup_node(i), model.dropoff_node(i)
     best: tuple[int, list[int]] | None = None
@@ -307,4 +248,4 @@ def _append_cheapest(model: _Model, seq: list[int], i: int) -> list[int]:
     return best[1] if best is not None else []
 
 
-__all__ = ["InitialRoute", "cheapest_class", "initial_routes"]
+__all__ = ["InitialRoute", "initial_routes"]

@@ -1,0 +1,410 @@
+"""The ruin-and-recreate search (``alns``) and PyVRP over the index space.
+
+:func:`solve_improved` runs the search that fits a distance problem: PyVRP for plain
+VRPTW shapes (``pyvrp_search``), the numba ALNS (``alns``) for ride-limited problems it
+models completely (:func:`alns_supported`: one vehicle class, seats only), with
+``num_workers`` seeds in parallel. It returns visit sequences in the space's request
+order; ``routing.solver.solve`` builds the Plan from them. The ALNS's arrays are a view
+of the index space (start depot, pickups, drop-offs, end depot), taken from the space's
+matrices and windows, not built again from the problem.
+
+The heuristics never decide feasibility: every plan still goes through the checker.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import multiprocessing as mp
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from routing.model import Run
+from routing.problem import ObjectiveKind, Problem, Request, VehicleClass
+from routing.solver import alns
+from routing.solver.pyvrp_search import solve_vrptw_pyvrp, vrptw_shape
+from routing.solver.schedule import route_distance_m
+from routing.solver.space import IndexSpace, Visit
+
+logger = logging.getLogger(__name__)
+
+IntArray = npt.NDArray[np.int64]
+
+
+def alns_supported(problem: Problem) -> bool:
+    """True when :func:`solve_alns` models every rule of the Problem.
+
+    One vehicle class; seats only (no wheelchair places, no pupils who travel alone); no
+    incompatible pairs or sibling groups; every request allowed on the class.
+    """
+    if len(problem.vehicle_classes) != 1 or problem.incompatible or problem.same_vehicle:
+        return False
+    vc = problem.vehicle_classes[0]
+    return bool(problem.requests) and all(
+        r.wheelchairs == 0
+        and not r.travel_alone
+        and (not r.needs_assistant or vc.has_assistant)
+        and (r.allowed_vehicle_types is None or vc.vehicle_type in r.allowed_vehicle_types)
+        and r.seats <= vc.seats
+        for r in problem.requests
+    )
+
+
+@dataclass(frozen=True)
+class _Arrays:
+    """The ALNS's view of the space: 0 start, 1..n pickups, n+1..2n drop-offs, 2n+1 end."""
+
+    T: IntArray
+    D: IntArray
+    svc: IntArray
+    e: IntArray
+    lt: IntArray
+    ride: IntArray
+    q: IntArray
+    n: int
+    K: int
+    cap: int
+    tmax: int
+    fixed: int
+
+    def node(self, visit: Visit) -> int:
+        return visit.request_idx + 1 + (0 if visit.is_pickup else self.n)
+
+    def visit(self, node: int, start_s: int) -> Visit:
+        n = self.n
+        return Visit(int(node - 1) if node <= n else int(node - n - 1), bool(node <= n), start_s)
+
+
+def _arrays(space: IndexSpace) -> _Arrays:
+    problem = space.problem
+    vc = problem.vehicle_classes[0]
+    n = len(space.requests)
+    start, end = space.class_terminals(0)
+    view = np.asarray(
+        [start]
+        + [space.pickup_node(i) for i in range(n)]
+        + [space.dropoff_node(i) for i in range(n)]
+        + [end],
+        dtype=np.int64,
+    )
+    pair = np.ix_(view, view)
+    is_distance = problem.objective is ObjectiveKind.DISTANCE
+    per_m = 1 if is_distance else max(1, vc.cost_per_m)
+    h0, h1 = problem.horizon_s
+    big = h1 - h0 + 1
+    ride = [0] + [big if r.max_ride_s is None else r.max_ride_s for r in space.requests]
+    seats = [r.seats for r in space.requests]
+    caps = [x for x in (problem.max_vehicles, vc.num_available, n) if x is not None]
+    return _Arrays(
+        T=space.travel_s[pair],
+        D=space.distance_m[pair] * per_m,
+        svc=space.service_s[view],
+        e=space.window_open_s[view],
+        lt=space.window_close_s[view],
+        ride=np.asarray(ride, dtype=np.int64),
+        q=np.asarray([0, *seats, *(-s for s in seats), 0], dtype=np.int64),
+        n=n,
+        K=min(caps),
+        cap=vc.seats,
+        tmax=vc.max_duration_s,
+        fixed=0 if is_distance else vc.fixed_cost,
+    )
+
+
+@dataclass
+class _State:
+    """Routes of the ALNS (current and best), as numba reads and writes them."""
+
+    routes: IntArray
+    rlen: IntArray
+    rtimes: IntArray
+    rcost: IntArray
+    where: IntArray
+    best_routes: IntArray
+    best_rlen: IntArray
+
+    @classmethod
+    def empty(cls, a: _Arrays) -> _State:
+        maxl = 2 * a.n + 2
+        routes = np.zeros((a.K, maxl), dtype=np.int64)
+        rlen = np.zeros(a.K, dtype=np.int64)
+        return cls(
+            routes=routes,
+            rlen=rlen,
+            rtimes=np.zeros((a.K, maxl), dtype=np.int64),
+            rcost=np.zeros(a.K, dtype=np.int64),
+            where=np.full(a.n + 1, -1, dtype=np.int64),
+            best_routes=routes.copy(),
+            best_rlen=rlen.copy(),
+        )
+
+
+def _schedule(a: _Arrays, seq: IntArray) -> IntArray:
+    return alns.schedule_route(seq, a.T, a.svc, a.e, a.lt, a.ride, a.n, a.tmax)  # type: ignore[no-any-return]
+
+
+def _load_initial(a: _Arrays, st: _State, initial: list[list[Visit]]) -> None:
+    """Start from given routes; a route infeasible under this model is rebuilt."""
+    for k, visits in enumerate(initial[: a.K]):
+        seq = np.asarray([a.node(v) for v in visits], dtype=np.int64)
+        times = _schedule(a, seq)
+        if times.size != seq.size:
+            continue  # not feasible under our model: rebuild those requests
+        st.routes[k, : seq.size] = seq
+        st.rlen[k] = seq.size
+        st.rtimes[k, : seq.size] = times
+        st.rcost[k] = alns._route_cost(seq, seq.size, a.D, a.n)
+        for node in seq:
+            if node <= a.n:
+                st.where[node] = k
+
+
+def _construct(a: _Arrays, st: _State) -> None:
+    """Insert every request not yet placed, in order of its earliest pickup."""
+    n = a.n
+    first = [min(a.e[r], a.e[n + r] - a.ride[r]) for r in range(1, n + 1)]
+    order = np.argsort(first, kind="stable").astype(np.int64) + 1
+    # fmt: off
+    alns._construct(
+        a.T, a.D, a.svc, a.e, a.lt, a.ride, a.q, n, a.K, a.cap, a.tmax, a.fixed, order,
+        st.routes, st.rlen, st.rtimes, st.rcost, st.where,
+    )
+    # fmt: on
+    st.best_routes[:, :] = st.routes
+    st.best_rlen[:] = st.rlen
+
+
+@dataclass(frozen=True)
+class Annealing:
+    """Simulated annealing and ruin sizes of the ALNS.
+
+    At the start a plan ``temp_worse`` (fraction) longer is accepted with probability
+    1/2; the temperature falls geometrically with time to ``temp_end_ratio`` times the
+    start. Each ruin removes 2 .. min(remove_frac * requests, remove_cap) requests.
+    """
+
+    temp_worse: float = 0.05
+    temp_end_ratio: float = 0.002
+    remove_frac: float = 0.3
+    remove_cap: int = 30
+
+
+def _anneal(
+    a: _Arrays, st: _State, deadline: float, time_limit_s: float, how: Annealing
+) -> tuple[int, int]:
+    """Run the ALNS in chunks until ``deadline``; (best objective, iterations)."""
+    n, K = a.n, a.K
+    penalty = int(20 * max(1, int(a.D.max())))
+    unassigned = int((st.where[1:] < 0).sum())
+    dist0 = int(sum(st.rcost[k] + (a.fixed if st.rlen[k] else 0) for k in range(K)))
+    best_obj = dist0 + unassigned * penalty
+    temp0 = max(1.0, how.temp_worse * dist0 / math.log(2))
+    temp1 = temp0 * how.temp_end_ratio
+    qmin = min(2, n)
+    qmax = max(qmin, min(n, max(4, int(how.remove_frac * n)), how.remove_cap))
+    noise = max(1, int(0.02 * a.D.max()))
+    chunk = 20
+    started = deadline - time_limit_s
+    iters = 0
+    while True:
+        now = time.monotonic()
+        if now >= deadline and iters > 0:
+            break
+        frac0 = min(1.0, (now - started) / time_limit_s)
+        t_start = temp0 * (temp1 / temp0) ** frac0
+        c0 = time.monotonic()
+        # fmt: off
+        best_obj = alns._run(
+            a.T, a.D, a.svc, a.e, a.lt, a.ride, a.q, n, K, a.cap, a.tmax, a.fixed, penalty,
+            st.routes, st.rlen, st.rtimes, st.rcost, st.where, st.best_routes, st.best_rlen,
+            best_obj, chunk, t_start, t_start * 0.98, qmin, qmax, noise,
+        )
+        # fmt: on
+        iters += chunk
+        spent = time.monotonic() - c0
+        # aim at chunks of ~0.2 s so the deadline is kept and the temperature follows time
+        chunk = max(5, min(2000, int(chunk * 0.2 / max(spent, 1e-3))))
+    return best_obj, iters
+
+
+def _best_visits(space: IndexSpace, a: _Arrays, st: _State) -> list[list[Visit]]:
+    out: list[list[Visit]] = []
+    for k in range(a.K):
+        m = int(st.best_rlen[k])
+        if m == 0:
+            continue
+        seq = st.best_routes[k, :m].copy()
+        times = _schedule(a, seq)
+        if times.size != m:  # cannot happen: every kept route passed the same check
+            logger.warning("%s: ALNS route %d failed its schedule; dropped", space.problem.name, k)
+            continue
+        out.append([a.visit(node, int(t)) for node, t in zip(seq, times, strict=True)])
+    return out
+
+
+def solve_alns(
+    space: IndexSpace,
+    time_limit_s: float,
+    seed: int = 0,
+    *,
+    initial: list[list[Visit]] | None = None,
+    how: Annealing = Annealing(),
+) -> list[list[Visit]] | None:
+    """Ruin-and-recreate search (``routing.solver.alns``) for a supported problem.
+
+    Parameters
+    ----------
+    space
+        The index space of a Problem for which :func:`alns_supported` holds (else None).
+    time_limit_s
+        Wall-clock budget, seconds (the first call in a process also compiles, ~10 s,
+        unless numba's on-disk cache is warm: see :func:`warm_up`).
+    seed
+        Random seed.
+    initial
+        A plan to start from (visit sequences); requests it leaves out are inserted first.
+    how
+        Annealing schedule and ruin sizes.
+
+    Returns
+    -------
+    list of routes, or None
+        Visit sequences with feasible service starts (Problem units); requests that no
+        insertion could place are left out (the caller reports them unassigned).
+    """
+    if not alns_supported(space.problem):
+        return None
+    started = time.monotonic()
+    a = _arrays(space)
+    st = _State.empty(a)
+    alns._seed(seed)
+    if initial:
+        _load_initial(a, st, initial)
+    _construct(a, st)
+    best_obj, iters = _anneal(a, st, started + time_limit_s, time_limit_s, how)
+    logger.info(
+        "%s: ALNS %d iterations in %.1f s, best %d",
+        space.problem.name,
+        iters,
+        time.monotonic() - started,
+        best_obj,
+    )
+    return _best_visits(space, a, st)
+
+
+def route_distance_units(space: IndexSpace, routes: list[list[Visit]]) -> int:
+    """Total distance of visit sequences on class 0 (depot legs included)."""
+    veh = space.vehicle_of_class(0)
+    return sum(route_distance_m(space, veh, [space.visit_node(v) for v in r]) for r in routes)
+
+
+def solve_improved(
+    space: IndexSpace,
+    time_limit_s: float,
+    seed: int = 0,
+    *,
+    num_workers: int = 1,
+    initial: list[list[Visit]] | None = None,
+) -> list[list[Visit]] | None:
+    """The best of this module's searches for the problem, or None when none applies.
+
+    VRPTW-shaped problems go to PyVRP, other supported problems to the ALNS; with
+    ``num_workers`` > 1 that many searches run in parallel processes with seeds
+    ``seed, seed + 1, ...`` and the plan serving most requests, then the shortest, wins.
+    """
+    problem = space.problem
+    if not (vrptw_shape(problem) or alns_supported(problem)):
+        return None
+    if num_workers <= 1:
+        return _solve_one(space, time_limit_s, seed, initial)
+    with ProcessPoolExecutor(num_workers, mp_context=mp.get_context("fork")) as pool:
+        futures = [
+            pool.submit(_solve_one, space, time_limit_s, seed + w, initial)
+            for w in range(num_workers)
+        ]
+        results = [f.result() for f in futures]
+    found = [r for r in results if r is not None]
+    if not found:
+        return None
+
+    def key(routes: list[list[Visit]]) -> tuple[int, int]:
+        served = sum(len(v) for v in routes)
+        return (-served, route_distance_units(space, routes))
+
+    return min(found, key=key)
+
+
+def _solve_one(
+    space: IndexSpace, time_limit_s: float, seed: int, initial: list[list[Visit]] | None
+) -> list[list[Visit]] | None:
+    if vrptw_shape(space.problem):
+        return solve_vrptw_pyvrp(space, time_limit_s, seed)
+    return solve_alns(space, time_limit_s, seed, initial=initial)
+
+
+_warm = False
+
+
+def _warm_up_problem() -> Problem:
+    pts = np.array([[0, 0], [3, 4], [6, 8], [0, 5], [5, 0]], dtype=np.float64)
+    dist = np.rint(np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1)) * 10)
+    mat = dist.astype(np.int64)
+    reqs = tuple(
+        Request(
+            request_id=str(k),
+            pupil_ids=(str(k),),
+            school_id="s",
+            pickup_loc=1 + k,
+            dropoff_loc=3 + k,
+            pickup_window_s=(0, 1000),
+            dropoff_window_s=(0, 1000),
+            pickup_service_s=1,
+            dropoff_service_s=1,
+            seats=1,
+            wheelchairs=0,
+            max_ride_s=500,
+        )
+        for k in range(2)
+    )
+    vc = VehicleClass("v", 2, 0, False, 0, 1, 1000, 2, start_loc=0, end_loc=0)
+    return Problem(
+        name="warm-up",
+        run=Run.AM,
+        location_ids=tuple(str(i) for i in range(5)),
+        duration_s=mat,
+        distance_m=mat,
+        requests=reqs,
+        vehicle_classes=(vc,),
+        horizon_s=(0, 1000),
+        objective=ObjectiveKind.DISTANCE,
+        max_vehicles=2,
+    )
+
+
+def warm_up() -> None:
+    """Compile the ALNS (numba) now, e.g. when a worker starts, not inside a timed solve.
+
+    Takes 20-60 s on this machine the first time; numba caches the machine code on disk
+    (``__pycache__``), so later processes load it in well under a second. Once per process;
+    processes forked afterwards (``solve_improved``'s workers) inherit the compiled code.
+    """
+    global _warm
+    if _warm:
+        return
+    solve_alns(IndexSpace(_warm_up_problem()), 1e-3, 0)
+    _warm = True
+
+
+__all__ = [
+    "Annealing",
+    "alns_supported",
+    "route_distance_units",
+    "solve_alns",
+    "solve_improved",
+    "vrptw_shape",
+    "warm_up",
+]
