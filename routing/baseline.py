@@ -268,7 +268,6 @@ def current_plan(scenario: Scenario, matrix: TravelMatrix) -> Plan:
     unassigned: list[Unassigned] = []
     reported: set[str] = set()
     for current in scenario.current_routes:
-        vt = scenario.vehicle_type(current.vehicle_type)
         riders = [pupils[pid] for pid in dict.fromkeys(current.pupil_ids)]
         reachable = []
         for p in riders:
@@ -285,42 +284,7 @@ def current_plan(scenario: Scenario, matrix: TravelMatrix) -> Plan:
                     )
                     for run in p.runs()
                 ]
-        by_run: dict[Run, tuple[Stop, ...]] = {}
-        for run in Run:
-            members = [p for p in reachable if run in p.runs()]
-            if not members:
-                continue
-            visits = (
-                _am_order(scenario, matrix, members)
-                if run is Run.AM
-                else _pm_order(scenario, matrix, members)
-            )
-            by_run[run] = _timed_stops(scenario, matrix, visits, run)
-        for run, stops in by_run.items():
-            wheelchairs = sum(1 for pid in _pickup_ids(stops) if pupils[pid].needs.wheelchair)
-            layout = _layout(vt, wheelchairs, current.has_assistant)
-            distance_m, duration_s = _measure(scenario, matrix, stops)
-            if current.day_price_pence is None:
-                cost = route_cost_pence(vt, distance_m, current.has_assistant, scenario.policy)
-            elif len(by_run) == 1:
-                cost = current.day_price_pence
-            else:  # AM takes the odd penny so the two halves add up to the day price
-                half = current.day_price_pence // 2
-                cost = current.day_price_pence - half if run is Run.AM else half
-            routes.append(
-                Route(
-                    route_id=_route_id(current, run),
-                    run=run,
-                    vehicle_type=vt.name,
-                    seats=layout.seats,
-                    wheelchair_places=layout.wheelchair_places,
-                    has_assistant=current.has_assistant,
-                    stops=stops,
-                    distance_m=distance_m,
-                    duration_s=duration_s,
-                    cost_pence=cost,
-                )
-            )
+        routes += _routes_of(scenario, matrix, current, reachable)
     routes.sort(key=lambda r: (r.run is Run.PM, r.route_id))
     unplaced = unplaced_pupil_ids(scenario)
     for pid in unplaced:
@@ -344,6 +308,58 @@ def current_plan(scenario: Scenario, matrix: TravelMatrix) -> Plan:
         travel_model=matrix.model,
         notes=tuple(notes),
     )
+
+
+def _routes_of(
+    scenario: Scenario, matrix: TravelMatrix, current: CurrentRoute, riders: Sequence[Pupil]
+) -> list[Route]:
+    """One current route's AM and PM routes (a run none of its riders attend has none)."""
+    vt = scenario.vehicle_type(current.vehicle_type)
+    by_id = {p.pupil_id: p for p in riders}
+    by_run: dict[Run, tuple[Stop, ...]] = {}
+    for run in Run:
+        members = [p for p in riders if run in p.runs()]
+        if not members:
+            continue
+        visits = (
+            _am_order(scenario, matrix, members)
+            if run is Run.AM
+            else _pm_order(scenario, matrix, members)
+        )
+        by_run[run] = _timed_stops(scenario, matrix, visits, run)
+    routes = []
+    for run, stops in by_run.items():
+        wheelchairs = sum(1 for pid in _pickup_ids(stops) if by_id[pid].needs.wheelchair)
+        layout = _layout(vt, wheelchairs, current.has_assistant)
+        distance_m, duration_s = _measure(scenario, matrix, stops)
+        routes.append(
+            Route(
+                route_id=_route_id(current, run),
+                run=run,
+                vehicle_type=vt.name,
+                seats=layout.seats,
+                wheelchair_places=layout.wheelchair_places,
+                has_assistant=current.has_assistant,
+                stops=stops,
+                distance_m=distance_m,
+                duration_s=duration_s,
+                cost_pence=_run_price_pence(scenario, current, run, distance_m, len(by_run)),
+            )
+        )
+    return routes
+
+
+def _run_price_pence(
+    scenario: Scenario, current: CurrentRoute, run: Run, distance_m: int, num_runs: int
+) -> int:
+    """The contract's day price split half AM, half PM, or the money model without one."""
+    if current.day_price_pence is None:
+        vt = scenario.vehicle_type(current.vehicle_type)
+        return route_cost_pence(vt, distance_m, current.has_assistant, scenario.policy)
+    if num_runs == 1:
+        return current.day_price_pence
+    half = current.day_price_pence // 2  # AM takes the odd penny: the halves add up
+    return current.day_price_pence - half if run is Run.AM else half
 
 
 def _pickup_ids(stops: Sequence[Stop]) -> list[str]:
