@@ -5,9 +5,11 @@ Every expected number is worked out by hand in the comments (1 mile = 1609.344 m
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import json
 import math
+from pathlib import Path
 
 import pytest
 
@@ -334,3 +336,55 @@ def test_the_hand_worlds_of_conftest_cost_what_their_docstrings_say(
         assert int(matrix.duration_s[home, school]) == metres * 120 // 1000
         (taxi,) = scenario.vehicle_types
         assert route_cost_pence(taxi, metres, False, scenario.policy) == pence
+
+
+# --------------------------------------------------------------------------- import direction
+
+ROUTING = Path(__file__).resolve().parents[2] / "routing"
+
+
+def _routing_imports(path: Path) -> set[str]:
+    """Every routing module a file imports, top level, in functions and for typing alike."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return {m for m in found if m.startswith("routing.")}
+
+
+def test_costing_is_a_leaf_that_imports_no_planner() -> None:
+    allowed = {"routing.model", "routing.errors", "routing.matrix", "routing.network"}
+    assert _routing_imports(ROUTING / "costing.py") <= allowed
+
+
+def test_no_import_cycle_through_the_money_and_checker_rooms() -> None:
+    modules = {
+        ".".join(p.relative_to(ROUTING.parent).with_suffix("").parts).removesuffix(".__init__"): p
+        for p in ROUTING.rglob("*.py")
+    }
+
+    def resolve(name: str) -> str | None:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph = {
+        m: {t for t in map(resolve, _routing_imports(p)) if t is not None and t != m}
+        for m, p in modules.items()
+    }
+
+    def reaches(start: str) -> set[str]:
+        seen: set[str] = set()
+        todo = list(graph[start])
+        while todo:
+            m = todo.pop()
+            if m not in seen:
+                seen.add(m)
+                todo.extend(graph[m])
+        return seen
+
+    rooms = ("routing.baseline", "routing.costing", "routing.comparison", "routing.rides")
+    rooms += tuple(m for m in modules if m.startswith("routing.checks"))
+    assert [m for m in rooms if m in reaches(m)] == []
