@@ -326,22 +326,26 @@ class _Walk:
         route, where = self.route, self.where
         seats = sum(it.seats for it in on_board.values())
         chairs = sum(it.wheelchairs for it in on_board.values())
-        if seats > route.seats:
-            for item in (it for it in boarded if it.seats):
+        for kind, over, who, what in (
+            (
+                ViolationKind.LOAD,
+                seats > route.seats,
+                [it for it in boarded if it.seats],
+                f"{seats} pupils need a seat but the vehicle has {route.seats} for pupils.",
+            ),
+            (
+                ViolationKind.WHEELCHAIR,
+                chairs > route.wheelchair_places,
+                [it for it in boarded if it.wheelchairs],
+                f"{chairs} wheelchair users are on board but the vehicle has "
+                f"{route.wheelchair_places} wheelchair places.",
+            ),
+        ):
+            for item in who if over else ():
                 self.add(
-                    ViolationKind.LOAD,
+                    kind,
                     item.label,
-                    f"After pupil '{item.label}' boards at stop {i + 1} of {where}, {seats} "
-                    f"pupils need a seat but the vehicle has {route.seats} for pupils.",
-                )
-        if chairs > route.wheelchair_places:
-            for item in (it for it in boarded if it.wheelchairs):
-                self.add(
-                    ViolationKind.WHEELCHAIR,
-                    item.label,
-                    f"After pupil '{item.label}' boards at stop {i + 1} of {where}, {chairs} "
-                    f"wheelchair users are on board but the vehicle has "
-                    f"{route.wheelchair_places} wheelchair places.",
+                    f"After pupil '{item.label}' boards at stop {i + 1} of {where}, {what}",
                 )
 
     def _travel_alone(self, i: int, on_board: Mapping[str, Item], reported: set[str]) -> None:
