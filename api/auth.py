@@ -76,11 +76,11 @@ def verify_password(password: str, hashed: str | None) -> bool:
     return password_hash.verify(password, hashed)
 
 
-def load_jwt_secret(configured: str, state_dir: Path) -> str:
-    """The configured signing key, else one generated once and kept in state_dir."""
+def load_secret(configured: str, state_dir: Path, filename: str = "jwt_secret") -> str:
+    """The configured key, else one generated once and kept in ``state_dir/filename``."""
     if configured:
         return configured
-    path = state_dir / "jwt_secret"
+    path = state_dir / filename
     if path.exists():
         return path.read_text().strip()
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -92,6 +92,11 @@ def load_jwt_secret(configured: str, state_dir: Path) -> str:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(48))
     return path.read_text().strip()
+
+
+def load_jwt_secret(configured: str, state_dir: Path) -> str:
+    """The configured signing key, else one generated once and kept in state_dir."""
+    return load_secret(configured, state_dir, "jwt_secret")
 
 
 @dataclass(frozen=True, slots=True)

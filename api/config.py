@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     # in state_dir/jwt_secret so that restarts and several processes agree on it.
     jwt_secret: str = ""
     jwt_algorithm: str = "HS256"
+    # Key of the pupil pseudonyms in the audit log (api.pseudonyms); generated and kept in
+    # state_dir/pseudonym_key when empty. Keep it with the backups: without it a subject
+    # access request cannot find the audit rows about a pupil.
+    pseudonym_secret: str = ""
     jwt_issuer: str = "schoolrun"
     jwt_audience: str = "schoolrun-api"
     # Access tokens are short-lived; a refresh token (one per sign-in, rotated on use,

@@ -13,10 +13,11 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
-from api.auth import Allow, load_jwt_secret
+from api.auth import Allow, load_jwt_secret, load_secret
 from api.config import Settings, get_settings
 from api.db import make_engine, make_read_session_factory, make_session_factory
 from api.errors import install_error_handlers
+from api.log_redaction import install_access_log_redaction
 from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from api.migrate import upgrade_to_head
 from api.models import utc_now
@@ -28,6 +29,7 @@ from api.routes import (
     health,
     jobs,
     plans,
+    pupils,
     scenarios,
     schools,
 )
@@ -122,6 +124,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.session_factory = make_session_factory(engine)
     app.state.read_session_factory = make_read_session_factory(engine)
     app.state.jwt_secret = load_jwt_secret(settings.jwt_secret, settings.state_dir)
+    app.state.pseudonym_key = load_secret(
+        settings.pseudonym_secret, settings.state_dir, "pseudonym_key"
+    )
     worker = None
     if settings.in_process_worker:
         from api.worker import start_in_process
@@ -159,6 +164,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.clock = utc_now  # tests put an injected clock here
+    install_access_log_redaction()
     for router in (
         health.router,
         auth.router,
@@ -168,6 +174,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         comparisons.router,
         jobs.router,
         schools.router,
+        pupils.router,
         audit.router,
     ):
         app.include_router(router)

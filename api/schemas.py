@@ -57,6 +57,17 @@ class TokenResponse(BaseModel):
     refresh_expires_at: datetime
 
 
+class ErasureResponse(BaseModel):
+    """What erasing a pupil removed; the pupil is named by pseudonym only."""
+
+    scenario_id: int
+    pseudonym: str
+    num_plans_amended: int
+    num_routes_amended: int
+    num_trips_removed: int
+    num_stops_removed: int
+
+
 class RevokeResponse(BaseModel):
     status: str = "ok"
 

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from api import audit, features
 from api.deps import Officer, ReadSessionDep
 from api.errors import not_found
+from api.pseudonyms import pupil_pseudonym
 from api.schemas import (
     MAX_ID,
     EligibilityDecisionResponse,
@@ -110,10 +111,8 @@ def read_eligibility_route(
     if route is None:
         raise not_found("pupil", pupil_id)
     session.rollback()
+    pseudonym = pupil_pseudonym(request.app.state.pseudonym_key, scenario_id, pupil_id)
     audit.record_now(
-        request,
-        user,
-        "scenario.eligibility_route",
-        f"scenario:{scenario_id}/pupil:{pupil_id}",
+        request, user, "scenario.eligibility_route", f"scenario:{scenario_id}/{pseudonym}"
     )
     return JSONResponse(route, media_type="application/geo+json")

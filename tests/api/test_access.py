@@ -49,6 +49,7 @@ EXPECTED_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/schools/{school_id}/pickups.csv"): frozenset({O, S}),
     ("GET", "/api/v1/schools/{school_id}/pickups.html"): frozenset({O, S}),
     ("GET", "/api/v1/plans/{plan_id}/routes/{route_id}/sheet"): frozenset({O}),
+    ("DELETE", "/api/v1/pupils/{scenario_id}/{pupil_id}"): frozenset({O}),
 }
 ROLE_USER = {O: "officer", F: "finance", S: "school1"}
 

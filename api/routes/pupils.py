@@ -1,0 +1,52 @@
+"""One pupil's data-protection requests, for officers: erasure and subject access."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+
+from api import audit
+from api.deps import Officer, SessionDep
+from api.erasure import erase_pupil, flush_sqlite_files
+from api.errors import not_found
+from api.pseudonyms import pupil_pseudonym
+from api.schemas import MAX_ID, ErasureResponse, ErrorResponse
+
+router = APIRouter(prefix="/api/v1/pupils", tags=["pupils"])
+
+ScenarioId = Annotated[int, Path(ge=1, le=MAX_ID, description="Scenario id")]
+PupilId = Annotated[str, Path(min_length=1, max_length=100, description="Pupil id")]
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse}}
+
+
+@router.delete("/{scenario_id}/{pupil_id}", response_model=ErasureResponse, responses=NOT_FOUND)
+def delete_pupil(
+    scenario_id: ScenarioId, pupil_id: PupilId, user: Officer, request: Request, session: SessionDep
+) -> ErasureResponse:
+    """Erase a pupil from the scenario, its plans, pickup lists and exports (audited by
+    pseudonym: the audit row does not hold the id)."""
+    report = erase_pupil(session, scenario_id, pupil_id, request.app.state.clock())
+    if report is None:
+        raise not_found("pupil", pupil_id)
+    pseudonym = pupil_pseudonym(request.app.state.pseudonym_key, scenario_id, pupil_id)
+    audit.record(
+        session,
+        request,
+        user,
+        "pupil.erase",
+        f"scenario:{scenario_id}/{pseudonym}",
+        num_plans_amended=report.num_plans_amended,
+        num_routes_amended=report.num_routes_amended,
+    )
+    session.commit()
+    session.close()
+    flush_sqlite_files(request.app.state.engine)
+    return ErasureResponse(
+        scenario_id=scenario_id,
+        pseudonym=pseudonym,
+        num_plans_amended=report.num_plans_amended,
+        num_routes_amended=report.num_routes_amended,
+        num_trips_removed=report.num_trips_removed,
+        num_stops_removed=report.num_stops_removed,
+    )
