@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
 
 from api import audit
-from api.deps import Officer, SessionDep
+from api.deps import Officer, ReadSessionDep, SessionDep
 from api.erasure import erase_pupil, flush_sqlite_files
 from api.errors import not_found
 from api.pseudonyms import pupil_pseudonym
 from api.schemas import MAX_ID, ErasureResponse, ErrorResponse
+from api.subject_access import pupil_record, record_zip
 
 router = APIRouter(prefix="/api/v1/pupils", tags=["pupils"])
 
@@ -50,3 +52,37 @@ def delete_pupil(
         num_trips_removed=report.num_trips_removed,
         num_stops_removed=report.num_stops_removed,
     )
+
+
+@router.get(
+    "/{scenario_id}/{pupil_id}/record",
+    responses={
+        **NOT_FOUND,
+        200: {"content": {"application/json": {}, "application/zip": {}}},
+    },
+)
+def read_pupil_record(
+    scenario_id: ScenarioId,
+    pupil_id: PupilId,
+    user: Officer,
+    request: Request,
+    session: ReadSessionDep,
+    format: Annotated[Literal["json", "zip"], Query()] = "json",
+) -> Response:
+    """Subject access: every field held on the pupil, their plans and journeys, and every
+    audit row about them, as JSON or (``?format=zip``) a ZIP of formula-safe CSVs."""
+    pseudonym = pupil_pseudonym(request.app.state.pseudonym_key, scenario_id, pupil_id)
+    record = pupil_record(session, scenario_id, pupil_id, pseudonym)
+    if record is None:
+        raise not_found("pupil", pupil_id)
+    session.rollback()  # end the read before the audit row takes the write lock
+    audit.record_now(
+        request, user, "pupil.subject_access", f"scenario:{scenario_id}/{pseudonym}", format=format
+    )
+    if format == "zip":
+        return Response(
+            record_zip(record),
+            media_type="application/zip",
+            headers={"Content-Disposition": f'attachment; filename="{pseudonym}.zip"'},
+        )
+    return JSONResponse(record)

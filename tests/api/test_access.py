@@ -50,6 +50,7 @@ EXPECTED_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/schools/{school_id}/pickups.html"): frozenset({O, S}),
     ("GET", "/api/v1/plans/{plan_id}/routes/{route_id}/sheet"): frozenset({O}),
     ("DELETE", "/api/v1/pupils/{scenario_id}/{pupil_id}"): frozenset({O}),
+    ("GET", "/api/v1/pupils/{scenario_id}/{pupil_id}/record"): frozenset({O}),
 }
 ROLE_USER = {O: "officer", F: "finance", S: "school1"}
 
@@ -310,6 +311,7 @@ PUPIL_READS = [
     ("/api/v1/scenarios/{scenario}/eligibility", "scenario.eligibility"),
     ("/api/v1/scenarios/{scenario}/eligibility/P001/route", "scenario.eligibility_route"),
     ("/api/v1/plans/{plan}/routes/{route}/sheet", "plan.route_sheet"),
+    ("/api/v1/pupils/{scenario}/P001/record", "pupil.subject_access"),
 ]
 
 

@@ -1,0 +1,168 @@
+"""Subject access (UK GDPR art. 15): everything held on one pupil, as JSON or a ZIP of CSVs.
+
+Every column of their ``pupils`` and ``pupil_needs`` rows; the parts of the scenario's
+documents that name them (incompatible pairs, today's routes); in every plan of the
+scenario their journeys (``plan_trips``), the stops that carry them and any entry
+leaving them unplanned; and the audit rows about them (by pseudonym) and about the
+scenario, plans and school lists that held them (who saw their data). CSV cells are
+formula-safe (``routing.reports.csv_text``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from api.models import (
+    AuditRow,
+    Base,
+    PlanRouteRow,
+    PlanRow,
+    PlanStopRow,
+    PlanTripRow,
+    PlanUnassignedRow,
+    PupilRow,
+    ScenarioRow,
+)
+from routing.reports import csv_text
+
+
+def _columns(row: Base) -> dict[str, Any]:
+    return {c.key: _plain(getattr(row, c.key)) for c in row.__table__.columns}
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date | datetime) else value
+
+
+def _plan_records(session: Session, scenario_id: int, pupil_id: str) -> list[dict[str, Any]]:
+    plans = []
+    for plan in session.scalars(
+        select(PlanRow).where(PlanRow.scenario_id == scenario_id).order_by(PlanRow.id)
+    ):
+        journeys = [
+            _columns(t)
+            for t in session.scalars(
+                select(PlanTripRow)
+                .where(PlanTripRow.plan_id == plan.id, PlanTripRow.pupil_id == pupil_id)
+                .order_by(PlanTripRow.run)
+            )
+        ]
+        stops = [
+            {"route_id": route_id, "run": run, **_columns(stop)}
+            for stop, route_id, run in session.execute(
+                select(PlanStopRow, PlanRouteRow.route_id, PlanRouteRow.run)
+                .join(PlanRouteRow, PlanStopRow.route_row_id == PlanRouteRow.id)
+                .where(PlanRouteRow.plan_id == plan.id)
+                .order_by(PlanRouteRow.position, PlanStopRow.position)
+            )
+            if pupil_id in stop.pupil_ids
+        ]
+        unassigned = [
+            _columns(u)
+            for u in session.scalars(
+                select(PlanUnassignedRow).where(
+                    PlanUnassignedRow.plan_id == plan.id, PlanUnassignedRow.pupil_id == pupil_id
+                )
+            )
+        ]
+        if journeys or stops or unassigned:
+            plans.append(
+                {
+                    "plan_id": plan.id,
+                    "created_at": _plain(plan.created_at),
+                    "journeys": journeys,
+                    "stops": stops,
+                    "unassigned": unassigned,
+                }
+            )
+    return plans
+
+
+def _audit_query(
+    scenario_id: int, pseudonym: str, school_id: str, plan_ids: Sequence[int]
+) -> Select[AuditRow]:
+    about = [
+        AuditRow.resource.contains(pseudonym),
+        AuditRow.resource == f"scenario:{scenario_id}",
+    ]
+    for plan_id in plan_ids:
+        about += [
+            AuditRow.resource == f"plan:{plan_id}",
+            AuditRow.resource.startswith(f"plan:{plan_id}/"),
+            AuditRow.resource == f"school:{school_id}/plan:{plan_id}",
+        ]
+    return select(AuditRow).where(or_(*about)).order_by(AuditRow.id)
+
+
+def pupil_record(
+    session: Session, scenario_id: int, pupil_id: str, pseudonym: str
+) -> dict[str, Any] | None:
+    """Everything held on one pupil of one scenario, or None when there is no such pupil."""
+    pupil = session.scalar(
+        select(PupilRow).where(PupilRow.scenario_id == scenario_id, PupilRow.pupil_id == pupil_id)
+    )
+    if pupil is None:
+        return None
+    scenario = session.get(ScenarioRow, scenario_id)
+    assert scenario is not None  # the pupil row references it
+    plans = _plan_records(session, scenario_id, pupil_id)
+    audit_rows = session.scalars(
+        _audit_query(scenario_id, pseudonym, pupil.school_id, [p["plan_id"] for p in plans])
+    )
+    return {
+        "scenario": {"id": scenario.id, "name": scenario.name},
+        "pseudonym": pseudonym,
+        "pupil": _columns(pupil),
+        "needs": _columns(pupil.needs) if pupil.needs is not None else {},
+        "incompatible_pairs": [
+            p
+            for p in scenario.incompatible_pairs
+            if pupil_id in (p.get("pupil_a"), p.get("pupil_b"))
+        ],
+        "current_routes": [
+            r for r in scenario.current_routes if pupil_id in r.get("pupil_ids", [])
+        ],
+        "plans": plans,
+        "audit": [_columns(r) for r in audit_rows],
+    }
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    return csv_text(columns, ({k: _cell(v) for k, v in row.items()} for row in rows))
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return value
+
+
+def record_zip(record: dict[str, Any]) -> bytes:
+    """The record as a ZIP of formula-safe CSVs, one per kind of data."""
+    journeys = [{"plan_id": p["plan_id"], **j} for p in record["plans"] for j in p["journeys"]]
+    stops = [{"plan_id": p["plan_id"], **s} for p in record["plans"] for s in p["stops"]]
+    unassigned = [{"plan_id": p["plan_id"], **u} for p in record["plans"] for u in p["unassigned"]]
+    files = {
+        "pupil.csv": [{"field": k, "value": v} for k, v in record["pupil"].items()],
+        "needs.csv": [{"field": k, "value": v} for k, v in record["needs"].items()],
+        "incompatible_pairs.csv": record["incompatible_pairs"],
+        "current_routes.csv": record["current_routes"],
+        "journeys.csv": journeys,
+        "stops.csv": stops,
+        "unassigned.csv": unassigned,
+        "audit.csv": record["audit"],
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, rows in files.items():
+            archive.writestr(name, _table(rows) if rows else "")
+    return buffer.getvalue()
