@@ -9,6 +9,7 @@ serialised (SQLite's write lock, a PostgreSQL advisory lock) so the chain has on
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from fastapi import Request
@@ -33,6 +34,7 @@ def append(
     resource: str,
     request_id: str = "",
     detail: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> AuditRow:
     """Add one chained audit row to ``session`` (the caller commits).
 
@@ -42,7 +44,7 @@ def append(
         session.execute(select(func.pg_advisory_xact_lock(AUDIT_LOCK_ID)))
     prev = session.scalar(select(AuditRow.row_hash).order_by(AuditRow.id.desc()).limit(1))
     fields = ChainFields(
-        at=utc_now(),
+        at=at or utc_now(),
         user_id=user_id,
         username=username,
         role=role,

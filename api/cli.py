@@ -1,4 +1,4 @@
-"""The service's sub-commands of ``schoolrun``: serve, worker, users add, audit verify, db grant.
+"""The service's sub-commands of ``schoolrun``: serve, worker, users, audit verify, purge, db grant.
 
 Registered through the ``schoolrun.commands`` entry point so that ``routing.cli`` never
 imports ``api`` (imports point one way: api -> routing).
@@ -76,6 +76,30 @@ def _cmd_audit_verify(args: argparse.Namespace) -> int:
     return 0 if report.is_intact else 1
 
 
+def _cmd_purge(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from api.config import get_settings
+    from api.db import make_session_factory
+    from api.retention import RetentionPeriods, purge
+
+    now = datetime.fromisoformat(args.as_of) if args.as_of else datetime.now(UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    engine = _service_engine()
+    try:
+        report = purge(
+            make_session_factory(engine), RetentionPeriods.from_settings(get_settings()), now
+        )
+    finally:
+        engine.dispose()
+    for kind, num in report.deleted.items():
+        print(f"{kind}: {num} rows deleted")
+    for kind, why in report.skipped.items():
+        print(f"{kind}: skipped ({why})")
+    return 0
+
+
 def _cmd_db_grant(args: argparse.Namespace) -> int:
     from api.db_roles import grant_app_role
 
@@ -123,6 +147,12 @@ def register(sub: Any) -> None:
         "verify", help="recompute the hash chain; exit 1 naming any changed or missing row"
     )
     verify.set_defaults(func=_cmd_audit_verify)
+
+    purge = sub.add_parser(
+        "purge", help="delete every record past its retention period (SCHOOLRUN_RETENTION_*)"
+    )
+    purge.add_argument("--as-of", default=None, help="ISO time to purge as of (default: now)")
+    purge.set_defaults(func=_cmd_purge)
 
     db = sub.add_parser("db", help="database administration (run as the schema owner)")
     db_sub = db.add_subparsers(dest="db_command", required=True)

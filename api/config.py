@@ -72,6 +72,14 @@ class Settings(BaseSettings):
     in_process_worker: bool = False
     cache_dir: Path | None = None
 
+    # Retention (api/retention.py): days each kind is kept; the worker purges hourly.
+    retention_superseded_scenario_days: int = Field(default=365, ge=0)
+    retention_plan_days: int = Field(default=2 * 365, ge=0)
+    retention_job_days: int = Field(default=90, ge=0)
+    retention_sign_in_days: int = Field(default=30, ge=0)
+    retention_audit_days: int = Field(default=6 * 365, ge=0)
+    retention_purge_interval_s: float = Field(default=3600.0, gt=0)
+
     # `schoolrun serve`.
     default_scenario_dir: Path = DEFAULT_SCENARIO_DIR
     host: str = "127.0.0.1"

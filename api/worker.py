@@ -34,6 +34,7 @@ from api.errors import domain_error_status
 from api.migrate import upgrade_to_head
 from api.models import ComparisonRow, JobRow
 from api.plan_store import add_plan
+from api.retention import PeriodicPurge
 from api.scenario_store import load_scenario, with_server_files
 from routing.errors import InvalidScenarioError, RoutingError
 from routing.model import Plan, Policy, Run, Scenario, SolveParams, SolveProgress
@@ -229,6 +230,7 @@ class Worker:
         self.solve = solve
         self.compare = compare
         self.stop_event = threading.Event()
+        self.retention = PeriodicPurge(settings, session_factory)
 
     def run_once(self) -> bool:
         """Claim and run one job; False when the queue had nothing runnable."""
@@ -247,6 +249,7 @@ class Worker:
     def run_forever(self) -> None:
         """Loop until ``stop_event`` is set, waiting ``worker_poll_s`` when idle."""
         while not self.stop_event.is_set():
+            self.retention.run_if_due()
             try:
                 worked = self.run_once()
             except Exception:

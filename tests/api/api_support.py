@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from api.auth import Role
 from api.config import Settings
 from api.main import create_app
+from api.retention import RetentionPeriods
 from api.users import add_user, create_api_key
 from api.worker import Worker
 from routing.model import (
@@ -35,6 +36,10 @@ PG_ADMIN_URL = os.environ.get(
     "SCHOOLRUN_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 TEST_JWT_SECRET = "test-secret-" + "x" * 40
+# The retention periods the retention tests purge with (days; the settings' defaults).
+PERIODS = RetentionPeriods(
+    superseded_scenario_days=365, plan_days=730, job_days=90, sign_in_days=30, audit_days=2190
+)
 PASSWORD = "correct horse battery staple"
 
 # Pupil names and postcodes that finance and school responses must never contain

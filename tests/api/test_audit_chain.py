@@ -7,12 +7,13 @@ import itertools
 import threading
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
 from alembic import command
-from api_support import PASSWORD, World, _pg_admin, make_settings, token_headers
+from api_support import PASSWORD, PERIODS, World, _pg_admin, make_settings, token_headers
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, text, update
 
@@ -22,7 +23,8 @@ from api.db import make_engine, make_session_factory
 from api.db_roles import grant_app_role
 from api.main import create_app
 from api.migrate import alembic_config, upgrade_to_head
-from api.models import AuditRow
+from api.models import AuditRow, utc_now
+from api.retention import purge
 from api.users import add_user
 from routing.cli import main as schoolrun
 
@@ -194,7 +196,14 @@ def test_the_application_role_cannot_update_or_delete_audit_rows(
                 conn.execute(statement)
         # Everything else the service does still works for it.
         conn.execute("UPDATE users SET is_demo = false")
-    # The owner can (retention runs as the owner).
-    with psycopg.connect(owner_url, autocommit=True) as conn:
-        conn.execute("UPDATE audit_log SET username = username")
+    # The worker's periodic purge, as the application role, leaves the audit to the owner.
+    later = utc_now() + timedelta(days=7 * 365)
+    app_engine = make_engine(normalise_database_url(app_url))
+    report = purge(make_session_factory(app_engine), PERIODS, later)
+    app_engine.dispose()
+    assert "audit" in report.skipped and report.deleted["sign_ins"] >= 1
+    # The owner can (retention of the audit runs as the owner).
+    report = purge(make_session_factory(owner_engine), PERIODS, later)
+    assert report.deleted["audit"] >= 1
+    assert audit.verify(make_session_factory(owner_engine)).is_intact
     owner_engine.dispose()
