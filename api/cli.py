@@ -1,4 +1,5 @@
-"""The service's sub-commands of ``schoolrun``: serve, worker, users, audit verify, purge, db grant.
+"""The service's sub-commands of ``schoolrun``: serve, worker, users,
+audit verify, purge, backup, restore, db grant.
 
 Registered through the ``schoolrun.commands`` entry point so that ``routing.cli`` never
 imports ``api`` (imports point one way: api -> routing).
@@ -100,6 +101,51 @@ def _cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_backup(args: argparse.Namespace) -> int:
+    import time
+    from pathlib import Path
+
+    from api.backups import backup
+
+    engine = _service_engine()
+    started = time.perf_counter()
+    try:
+        prints = backup(engine, Path(args.out))
+    finally:
+        engine.dispose()
+    rows = sum(p.num_rows for p in prints.values())
+    print(
+        f"Backed up {len(prints)} tables ({rows} rows) to {args.out} in "
+        f"{time.perf_counter() - started:.1f} s; manifest {args.out}.manifest.json"
+    )
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    import time
+    from pathlib import Path
+
+    from api.backups import restore
+
+    engine = _service_engine()
+    started = time.perf_counter()
+    try:
+        mismatched = restore(engine, Path(args.backup), replace=args.replace)
+    except ValueError as err:
+        print(f"error: {err}")
+        return 2
+    finally:
+        engine.dispose()
+    if mismatched:
+        print(f"Restored, but these tables differ from the manifest: {', '.join(mismatched)}")
+        return 1
+    print(
+        f"Restored {args.backup} in {time.perf_counter() - started:.1f} s; every table's "
+        "row count and checksum match the manifest."
+    )
+    return 0
+
+
 def _cmd_db_grant(args: argparse.Namespace) -> int:
     from api.db_roles import grant_app_role
 
@@ -153,6 +199,16 @@ def register(sub: Any) -> None:
     )
     purge.add_argument("--as-of", default=None, help="ISO time to purge as of (default: now)")
     purge.set_defaults(func=_cmd_purge)
+
+    back = sub.add_parser("backup", help="write a consistent backup and its manifest")
+    back.add_argument("out", help="backup file (SQLite database, or pg_dump custom format)")
+    back.set_defaults(func=_cmd_backup)
+    rest = sub.add_parser(
+        "restore", help="restore a backup into a fresh database and check it against its manifest"
+    )
+    rest.add_argument("backup")
+    rest.add_argument("--replace", action="store_true", help="overwrite a database with tables")
+    rest.set_defaults(func=_cmd_restore)
 
     db = sub.add_parser("db", help="database administration (run as the schema owner)")
     db_sub = db.add_subparsers(dest="db_command", required=True)

@@ -99,9 +99,13 @@ def test_every_record_past_its_period_goes_and_a_rerun_is_a_no_op(two_versions: 
 
 
 def test_the_purge_command_uses_the_settings(
-    two_versions: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    fresh: World,
+    tiny_files: dict[str, bytes],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("SCHOOLRUN_DATABASE_URL", two_versions.settings.database_url)
+    solve_world(fresh, tiny_files)
+    monkeypatch.setenv("SCHOOLRUN_DATABASE_URL", fresh.settings.database_url)
     monkeypatch.setenv("SCHOOLRUN_RETENTION_JOB_DAYS", "0")
     get_settings.cache_clear()
     try:
@@ -109,9 +113,9 @@ def test_the_purge_command_uses_the_settings(
         assert schoolrun(["purge", "--as-of", as_of]) == 0
     finally:
         get_settings.cache_clear()
-    assert "jobs: 4 rows deleted" in capsys.readouterr().out
-    assert count(two_versions, JobRow) == 0
-    assert count(two_versions, PlanRow) == 2
+    assert "jobs: 2 rows deleted" in capsys.readouterr().out
+    assert count(fresh, JobRow) == 0
+    assert count(fresh, PlanRow) == 1
 
 
 def test_the_worker_purges_periodically(fresh: World, tiny_files: dict[str, bytes]) -> None:
