@@ -13,6 +13,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from routing.errors import (
@@ -143,6 +145,27 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(_body("invalid_request", message, request, errors=errors), status_code=422)
 
 
+DATABASE_RETRY_AFTER_S = 5
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The database did not answer (stopped, restarting, locked): 503, try again soon.
+
+    The transaction rolled back with the connection, so nothing was half written.
+    """
+    logger.warning(
+        "database unavailable in %s (request %s): %s",
+        request.method,
+        getattr(request.state, "request_id", "-"),
+        type(exc).__name__,
+    )
+    return JSONResponse(
+        _body("database_unavailable", "The database is not answering: try again shortly.", request),
+        status_code=503,
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.exception(
         "unhandled error in %s %s (request %s)",
@@ -162,4 +185,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RoutingError, _routing_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    # Connection-level failures only: a constraint or SQL error stays a 500.
+    for kind in (OperationalError, InterfaceError, PoolTimeoutError):
+        app.add_exception_handler(kind, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from api.errors import DATABASE_RETRY_AFTER_S
 from api.migrate import is_at_head
 from api.schemas import HealthResponse, ReadyResponse
 
@@ -28,7 +29,11 @@ def ready(request: Request) -> ReadyResponse | JSONResponse:
         at_head = is_at_head(engine)
     except Exception:  # readiness reports failure as 503, whatever the cause
         body = ReadyResponse(status="unavailable", database="unreachable", schema_at_head=False)
-        return JSONResponse(body.model_dump(), status_code=503)
+        return JSONResponse(
+            body.model_dump(),
+            status_code=503,
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
+        )
     if not at_head:
         body = ReadyResponse(status="unavailable", database="ok", schema_at_head=False)
         return JSONResponse(body.model_dump(), status_code=503)
