@@ -27,6 +27,12 @@ from dataclasses import dataclass
 
 from routing.checks import Violation, ViolationKind, check_plan
 from routing.costing import route_cost_pence
+from routing.matrix import (
+    DEPOT_LOCATION_ID,
+    TravelMatrix,
+    pupil_location_id,
+    school_location_id,
+)
 from routing.model import (
     CurrentRoute,
     Plan,
@@ -42,16 +48,9 @@ from routing.model import (
     VehicleConfig,
     VehicleType,
 )
-from routing.network import (
-    DEPOT_LOCATION_ID,
-    TravelMatrix,
-    pupil_location_id,
-    school_location_id,
-)
 
 logger = logging.getLogger(__name__)
 
-_UNREACHABLE_S = 10**8  # a matrix entry this large (or negative) means "no path"
 _COLOCATION_DECIMALS = 6
 
 BASELINE_NOTE = (
@@ -96,8 +95,7 @@ def _reachable(matrix: TravelMatrix, pupil: Pupil) -> bool:
     if home not in matrix or gate not in matrix:
         return False
     a, b = matrix.index(home), matrix.index(gate)
-    legs = (int(matrix.duration_s[a, b]), int(matrix.duration_s[b, a]))
-    return all(0 <= d < _UNREACHABLE_S for d in legs)
+    return matrix.is_reachable(a, b) and matrix.is_reachable(b, a)
 
 
 def _home_visits(

@@ -15,8 +15,8 @@ from typing import Any
 from routing.baseline import check_current_plan, current_plan, unplaced_pupil_ids
 from routing.checks import Violation
 from routing.costing import FALLBACK_NOTE, PlanCost, plan_cost
+from routing.matrix import TravelMatrix
 from routing.model import Plan, Run, Scenario
-from routing.network import TravelMatrix
 from routing.rides import RideStats, ride_stats
 
 

@@ -25,6 +25,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from routing.matrix import (
+    DEPOT_LOCATION_ID,
+    TravelMatrix,
+    great_circle_m,
+    pupil_location_id,
+    school_location_id,
+)
 from routing.model import (
     METRES_PER_MILE,
     Plan,
@@ -35,15 +42,8 @@ from routing.model import (
     Scenario,
     VehicleType,
 )
-from routing.network import (
-    DEPOT_LOCATION_ID,
-    TravelMatrix,
-    pupil_location_id,
-    school_location_id,
-)
 
 _METRES_PER_MILE = Fraction(repr(METRES_PER_MILE))  # exactly 1609.344
-_EARTH_RADIUS_M = 6_371_000.0
 
 FALLBACK_NOTE = (
     "Estimated: pupils the plan leaves unassigned are priced as a solo journey in the "
@@ -230,13 +230,6 @@ def _apportion(total: int, weights: dict[str, int]) -> dict[str, int]:
     return base
 
 
-def _haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * _EARTH_RADIUS_M * math.asin(math.sqrt(a))
-
-
 def _solo_distance_m(
     scenario: Scenario, pupil: Pupil, run: Run, matrix: TravelMatrix | None
 ) -> int:
@@ -252,13 +245,13 @@ def _solo_distance_m(
             d = matrix.index(DEPOT_LOCATION_ID)
             metres += int(matrix.distance_m[d, a]) + int(matrix.distance_m[b, d])
         return metres
-    direct = _haversine_m(pupil.lon, pupil.lat, school.lon, school.lat)
+    direct = great_circle_m(pupil.lon, pupil.lat, school.lon, school.lat)
     metres_f = direct * scenario.policy.approx_circuity_factor
     if depot and scenario.policy.depot_lon is not None and scenario.policy.depot_lat is not None:
-        to_home = _haversine_m(
+        to_home = great_circle_m(
             scenario.policy.depot_lon, scenario.policy.depot_lat, pupil.lon, pupil.lat
         )
-        to_school = _haversine_m(
+        to_school = great_circle_m(
             scenario.policy.depot_lon, scenario.policy.depot_lat, school.lon, school.lat
         )
         metres_f += (to_home + to_school) * scenario.policy.approx_circuity_factor

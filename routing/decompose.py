@@ -51,8 +51,8 @@ from routing.model import (
 )
 from routing.problem import Problem, Request, build_problem, restrict
 
-if TYPE_CHECKING:  # routing.network imports osmnx, too slow for each spawned worker
-    from routing.network import TravelMatrix
+if TYPE_CHECKING:
+    from routing.matrix import TravelMatrix
 
 logger = logging.getLogger(__name__)
 

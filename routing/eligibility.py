@@ -51,6 +51,7 @@ from typing import Any
 
 from routing import network
 from routing.errors import InvalidScenarioError
+from routing.matrix import great_circle_m
 from routing.model import METRES_PER_MILE, Pupil, Scenario, School
 
 logger = logging.getLogger(__name__)
@@ -362,11 +363,6 @@ def assess_eligibility(
 
 
 # --------------------------------------------------------------------------- measuring
-
-
-def great_circle_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Great-circle distance in metres between two lon/lat points (the network's own)."""
-    return network.great_circle_m(lon1, lat1, lon2, lat2)
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,15 @@ import numpy as np
 import numpy.typing as npt
 
 from routing.errors import InvalidScenarioError, NetworkUnavailableError, UnreachableLocationError
+from routing.matrix import (
+    DEPOT_LOCATION_ID,
+    UNREACHABLE_M,
+    UNREACHABLE_S,
+    TravelMatrix,
+    great_circle_m,
+    pupil_location_id,
+    school_location_id,
+)
 from routing.model import Policy, RouteStart, Scenario
 
 if TYPE_CHECKING:
@@ -50,82 +59,13 @@ if TYPE_CHECKING:
     from pyproj import Transformer
 
 # osmnx, networkx, scipy, shapely and pyproj are imported inside the functions that use them:
-# importing osmnx alone takes seconds, and most importers only need TravelMatrix and the
-# location-id helpers.
+# importing osmnx alone takes seconds. TravelMatrix and the location ids live in
+# routing.matrix, which needs none of them.
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class TravelMatrix:
-    """Drive times and distances between every pair of a scenario's locations.
-
-    Row/column ``i`` is ``location_ids[i]`` (``pupil:P0001``, ``school:102362``,
-    ``depot``) at ``lons[i]``, ``lats[i]``. ``duration_s[i, j]`` and ``distance_m[i, j]``
-    are integers. ``model`` says which travel model produced them, in words a user will
-    notice; ``is_approximate`` is True when no road network was used.
-    ``snap_distance_m[i]`` is how far the point is from the road it snaps to, metres (0 if
-    approximate). ``unreachable`` lists the location ids that cannot be reached on the road
-    network (their rows and columns hold :data:`UNREACHABLE_S` / :data:`UNREACHABLE_M`).
-    """
-
-    location_ids: tuple[str, ...]
-    lons: npt.NDArray[np.float64]
-    lats: npt.NDArray[np.float64]
-    duration_s: npt.NDArray[np.int64]
-    distance_m: npt.NDArray[np.int64]
-    model: str
-    is_approximate: bool
-    snap_distance_m: npt.NDArray[np.float64]
-    unreachable: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        n = len(self.location_ids)
-        if self.duration_s.shape != (n, n) or self.distance_m.shape != (n, n):
-            msg = (
-                f"TravelMatrix of {n} locations has duration_s {self.duration_s.shape} "
-                f"and distance_m {self.distance_m.shape}."
-            )
-            raise InvalidScenarioError(msg)
-        if len(set(self.location_ids)) != n:
-            msg = "TravelMatrix location_ids must be unique."
-            raise InvalidScenarioError(msg)
-        object.__setattr__(self, "_index", {loc: i for i, loc in enumerate(self.location_ids)})
-        unknown = [loc for loc in self.unreachable if loc not in self.location_ids]
-        if unknown:
-            msg = f"TravelMatrix unreachable lists unknown location '{unknown[0]}'."
-            raise InvalidScenarioError(msg)
-
-    def index(self, location_id: str) -> int:
-        """Row of ``location_id``; raises if the matrix does not hold it."""
-        try:
-            return self._index[location_id]  # type: ignore[attr-defined, no-any-return]
-        except KeyError as err:
-            msg = f"Location '{location_id}' is not in the travel matrix."
-            raise InvalidScenarioError(msg) from err
-
-    def __contains__(self, location_id: object) -> bool:
-        return location_id in self._index  # type: ignore[attr-defined]
-
-
-def pupil_location_id(pupil_id: str) -> str:
-    return f"pupil:{pupil_id}"
-
-
-def school_location_id(school_id: str) -> str:
-    return f"school:{school_id}"
-
-
-DEPOT_LOCATION_ID = "depot"
-
-
 # =========================================================================== constants
-
-UNREACHABLE_S = 100_000_000
-"""``duration_s`` of a pair that has no path (an unreachable location's row and column)."""
-
-UNREACHABLE_M = 100_000_000
-"""``distance_m`` of a pair that has no path."""
 
 # Typical driving speeds by OSM highway class on UK roads, km/h. They are what a taxi or
 # minibus averages off-peak, not speed limits: a tagged ``maxspeed`` may lower an edge's
@@ -179,7 +119,6 @@ APPROX_SPEED_BANDS: tuple[tuple[float, float], ...] = (
 MATRIX_CACHE_VERSION = 1
 """Bump when the speeds, snapping or matrix method change, so old cached matrices are unused."""
 
-_EARTH_RADIUS_M = 6_371_008.8
 _KPH_TO_MPS = 1000.0 / 3600.0
 # Fastest paths carry their length in one float64 Dijkstra: an edge weighs
 # ms * _LEN_SLOTS + decimetres, so the sum is (total ms, total dm) exactly as long as it
@@ -884,34 +823,6 @@ def _split_time(raw: npt.NDArray[np.float64]) -> tuple[Any, Any]:
     return ms, dm
 
 
-def _straight_m(lons_a: Any, lats_a: Any, lons_b: Any, lats_b: Any) -> npt.NDArray[np.float64]:
-    """Great-circle distance (haversine) in metres, broadcasting."""
-    lon1, lat1, lon2, lat2 = (
-        np.radians(np.asarray(v, dtype=np.float64)) for v in (lons_a, lats_a, lons_b, lats_b)
-    )
-    h = (
-        np.sin((lat2 - lat1) / 2.0) ** 2
-        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2.0) ** 2
-    )
-    return np.asarray(2.0 * _EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0))))
-
-
-def great_circle_m(lon_a: float, lat_a: float, lon_b: float, lat_b: float) -> float:
-    """Great-circle (haversine) distance between two points.
-
-    Parameters
-    ----------
-    lon_a, lat_a, lon_b, lat_b
-        The two points, degrees.
-
-    Returns
-    -------
-    float
-        Metres on a sphere of the Earth's mean radius.
-    """
-    return float(_straight_m(lon_a, lat_a, lon_b, lat_b))
-
-
 @dataclass(frozen=True)
 class NetworkMatrix:
     """Drive matrix over points on a road graph (before labelling with location ids)."""
@@ -974,7 +885,7 @@ def network_matrix(
     # Same road: a straight slow leg where it beats going round (identical points: 0).
     same_edge = (snap.edge_idx[:, None] == snap.edge_idx[None, :]) & snap.is_reachable[:, None]
     if same_edge.any():
-        straight = _straight_m(
+        straight = great_circle_m(
             lon_arr[:, None], lat_arr[:, None], lon_arr[None, :], lat_arr[None, :]
         )
         straight_s = straight / (SNAP_LEG_SPEED_KPH * _KPH_TO_MPS)
@@ -1078,7 +989,9 @@ def approximate_matrix(
     """
     lon_arr = np.asarray(lons, dtype=np.float64)
     lat_arr = np.asarray(lats, dtype=np.float64)
-    straight = _straight_m(lon_arr[:, None], lat_arr[:, None], lon_arr[None, :], lat_arr[None, :])
+    straight = great_circle_m(
+        lon_arr[:, None], lat_arr[:, None], lon_arr[None, :], lat_arr[None, :]
+    )
     road_m = straight * policy.approx_circuity_factor
     duration = approximate_duration_s(road_m, policy.peak_travel_factor)
     return np.rint(duration).astype(np.int64), np.rint(road_m).astype(np.int64)

@@ -17,8 +17,9 @@ from routing.comparison import Comparison, compare
 from routing.dataset import load_scenario
 from routing.decompose import plan_run
 from routing.errors import InfeasiblePlanError
+from routing.matrix import TravelMatrix
 from routing.model import Plan, Route, Run, Scenario, SolveParams, SolveProgress, Unassigned
-from routing.network import TravelMatrix, build_travel_matrix
+from routing.network import build_travel_matrix
 
 logger = logging.getLogger(__name__)
 

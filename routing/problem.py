@@ -20,6 +20,12 @@ import numpy as np
 import numpy.typing as npt
 
 from routing.errors import InvalidScenarioError
+from routing.matrix import (
+    DEPOT_LOCATION_ID,
+    TravelMatrix,
+    pupil_location_id,
+    school_location_id,
+)
 from routing.model import (
     METRES_PER_MILE,
     SECONDS_PER_MINUTE,
@@ -32,12 +38,6 @@ from routing.model import (
     Unassigned,
     UnassignedCode,
     VehicleRequirement,
-)
-from routing.network import (  # osmnx loads lazily there: cheap in solver workers
-    DEPOT_LOCATION_ID,
-    TravelMatrix,
-    pupil_location_id,
-    school_location_id,
 )
 
 logger = logging.getLogger(__name__)
@@ -149,9 +149,6 @@ class Problem:
 
 # --------------------------------------------------------------------------- building
 
-UNREACHABLE_DURATION_S = 10**8
-"""A matrix entry at or above this (or below zero) means "no path on the network"."""
-
 _SIBLINGS_NOTE = (
     "Siblings at one address going to one school travel as one request (one stop each way)."
 )
@@ -180,11 +177,6 @@ def _unreachable_ids(matrix: TravelMatrix) -> frozenset[str]:
         if value:
             found.update(str(v) for v in value)
     return frozenset(found)
-
-
-def _is_unreachable(matrix: TravelMatrix, a: int, b: int) -> bool:
-    d = int(matrix.duration_s[a, b])
-    return d < 0 or d >= UNREACHABLE_DURATION_S
 
 
 def _vehicle_classes(scenario: Scenario, start_loc: int | None) -> tuple[VehicleClass, ...]:
@@ -601,7 +593,7 @@ def _reachable_pupils(
             pairs = [(home, gate)] if run is Run.AM else [(gate, home)]
             if depot_row is not None:
                 pairs += [(depot_row, pairs[0][0]), (pairs[0][1], depot_row)]
-            if any(_is_unreachable(matrix, a, b) for a, b in pairs):
+            if not all(matrix.is_reachable(a, b) for a, b in pairs):
                 where = "home"
         if where is not None:
             unassigned.append(

@@ -12,6 +12,13 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from routing.matrix import (
+    DEPOT_LOCATION_ID,
+    TravelMatrix,
+    great_circle_m,
+    pupil_location_id,
+    school_location_id,
+)
 from routing.model import (
     IncompatiblePair,
     Needs,
@@ -24,14 +31,7 @@ from routing.model import (
     VehicleRequirement,
     VehicleType,
 )
-from routing.network import (
-    DEPOT_LOCATION_ID,
-    TravelMatrix,
-    pupil_location_id,
-    school_location_id,
-)
 
-EARTH_RADIUS_M = 6_371_000.0
 # Havering-like box (lon, lat).
 _BOX = (0.12, 51.50, 0.33, 51.63)
 
@@ -144,14 +144,6 @@ def synthetic_scenario(
     )
 
 
-def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Great-circle distance in metres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
-
-
 def great_circle_matrix(
     scenario: Scenario, *, circuity: float = 1.35, speed_kph: float = 28.0
 ) -> TravelMatrix:
@@ -167,12 +159,9 @@ def great_circle_matrix(
         ids.append(DEPOT_LOCATION_ID)
         lons.append(pol.depot_lon)
         lats.append(pol.depot_lat)
-    lon = np.radians(np.asarray(lons))
-    lat = np.radians(np.asarray(lats))
-    dlat = lat[:, None] - lat[None, :]
-    dlon = lon[:, None] - lon[None, :]
-    h = np.sin(dlat / 2) ** 2 + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin(dlon / 2) ** 2
-    metres = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0, 1))) * circuity
+    lon = np.asarray(lons, dtype=np.float64)
+    lat = np.asarray(lats, dtype=np.float64)
+    metres = great_circle_m(lon[:, None], lat[:, None], lon[None, :], lat[None, :]) * circuity
     distance = np.rint(metres).astype(np.int64)
     seconds = metres / (speed_kph / 3.6) + 30.0
     duration = np.rint(seconds).astype(np.int64)

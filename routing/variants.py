@@ -56,6 +56,7 @@ from typing import Any, Protocol
 
 from routing.costing import plan_cost
 from routing.errors import InvalidScenarioError, RoutingError
+from routing.matrix import TravelMatrix, great_circle_m, pupil_location_id, school_location_id
 from routing.model import (
     METRES_PER_MILE,
     SECONDS_PER_MINUTE,
@@ -67,7 +68,6 @@ from routing.model import (
     School,
     VehicleType,
 )
-from routing.network import TravelMatrix, pupil_location_id, school_location_id
 from routing.reports import write_csv
 from routing.rides import RIDE_THRESHOLDS_MIN, ride_times_s
 
@@ -591,8 +591,6 @@ def personal_budgets(
     InvalidScenarioError
         If a pupil is not in the scenario.
     """
-    from routing.network import great_circle_m
-
     policy = scenario.policy
     schools = scenario.schools_by_id()
     budgets = []

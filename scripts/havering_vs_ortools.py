@@ -42,8 +42,9 @@ from routing.checks import check_plan  # noqa: E402
 from routing.costing import plan_cost  # noqa: E402
 from routing.dataset import load_scenario  # noqa: E402
 from routing.decompose import merge_plans  # noqa: E402
+from routing.matrix import TravelMatrix  # noqa: E402
 from routing.model import Plan, Run, Scenario, SolveParams  # noqa: E402
-from routing.network import TravelMatrix, build_travel_matrix  # noqa: E402
+from routing.network import build_travel_matrix  # noqa: E402
 from routing.pipeline import plan_scenario  # noqa: E402
 from routing.problem import build_problem  # noqa: E402
 from routing.rides import ride_stats  # noqa: E402

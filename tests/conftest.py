@@ -15,8 +15,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, settings
 
+from routing.matrix import TravelMatrix
 from routing.model import Scenario, VehicleCategory, VehicleType
-from routing.network import TravelMatrix
 from routing.synthetic import scenario_on_line
 
 settings.register_profile(

@@ -2,7 +2,7 @@
 
 Every plan passes :func:`check_plan` before it is returned or written. The checker
 recomputes loads, times, ride times, distances and costs from the scenario and the
-:class:`~routing.network.TravelMatrix` alone. It deliberately does **not** import OR-Tools,
+:class:`~routing.matrix.TravelMatrix` alone. It deliberately does **not** import OR-Tools,
 ``routing.solver`` or ``routing.problem``: a bug in the problem builder (a wrong window, a
 wrong service time) must not hide in both the solver's model and its check.
 

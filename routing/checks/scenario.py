@@ -11,6 +11,7 @@ from routing.checks.route import Item, RouteTrace, Travel, simulate_route
 from routing.checks.rules import coverage, fleet, incompatible_on_route, split_groups
 from routing.checks.violations import COST_TOLERANCE_PENCE, Violation, ViolationKind
 from routing.costing import route_cost_pence
+from routing.matrix import DEPOT_LOCATION_ID, TravelMatrix, pupil_location_id, school_location_id
 from routing.model import (
     Plan,
     Policy,
@@ -23,7 +24,6 @@ from routing.model import (
     VehicleConfig,
     VehicleType,
 )
-from routing.network import DEPOT_LOCATION_ID, TravelMatrix, pupil_location_id, school_location_id
 
 logger = logging.getLogger(__name__)
 

@@ -22,6 +22,7 @@ from api.models import AuditRow, JobRow
 from api.plan_store import add_plan
 from api.scenario_store import add_scenario, load_scenario, with_server_files
 from routing.eligibility import FROM_8_WALK_LIMIT_M, UNDER_8_WALK_LIMIT_M
+from routing.matrix import great_circle_m
 from routing.model import (
     NetworkSource,
     Plan,
@@ -33,7 +34,6 @@ from routing.model import (
     Stop,
     StopKind,
 )
-from routing.network import great_circle_m
 
 API = "/api/v1"
 LAST_NAMES = [p[3] for p in PUPILS]

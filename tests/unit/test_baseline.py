@@ -13,6 +13,7 @@ from routing import synthetic
 from routing.baseline import check_current_plan, current_plan
 from routing.checks import ViolationKind, check_plan
 from routing.comparison import compare
+from routing.matrix import TravelMatrix
 from routing.model import (
     CurrentRoute,
     IncompatiblePair,
@@ -30,7 +31,6 @@ from routing.model import (
     VehicleCategory,
     VehicleType,
 )
-from routing.network import TravelMatrix
 
 LAT = 51.5
 POSITIONS_M = {

@@ -18,6 +18,7 @@ import pytest
 
 from routing import synthetic
 from routing.checks import Violation, ViolationKind, check_plan, check_problem_plan
+from routing.matrix import TravelMatrix
 from routing.model import (
     IncompatiblePair,
     Needs,
@@ -37,7 +38,6 @@ from routing.model import (
     VehicleRequirement,
     VehicleType,
 )
-from routing.network import TravelMatrix
 from routing.problem import Problem, Request, VehicleClass
 
 K = ViolationKind

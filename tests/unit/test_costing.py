@@ -16,6 +16,7 @@ import pytest
 from routing import synthetic
 from routing.comparison import compare, comparison_table, comparison_to_dict
 from routing.costing import FALLBACK_NOTE, fallback_journey, plan_cost, route_cost_pence
+from routing.matrix import TravelMatrix
 from routing.model import (
     Needs,
     Plan,
@@ -32,7 +33,6 @@ from routing.model import (
     VehicleCategory,
     VehicleType,
 )
-from routing.network import TravelMatrix
 from routing.rides import ride_stats
 from routing.summary import format_gbp
 

@@ -19,12 +19,12 @@ from routing.eligibility import (
     assess_scenario,
     eligibility_route_geojson,
     format_eligibility_summary,
-    great_circle_m,
     pupil_age_years,
     write_eligibility_csv,
     write_eligibility_outputs,
 )
 from routing.errors import InvalidScenarioError
+from routing.matrix import great_circle_m
 from routing.model import (
     METRES_PER_MILE,
     NetworkSource,

@@ -22,6 +22,15 @@ from shapely.geometry import LineString
 
 from routing import network
 from routing.errors import InvalidScenarioError, NetworkUnavailableError
+from routing.matrix import (
+    DEPOT_LOCATION_ID,
+    UNREACHABLE_M,
+    UNREACHABLE_S,
+    TravelMatrix,
+    great_circle_m,
+    pupil_location_id,
+    school_location_id,
+)
 from routing.model import (
     NetworkSource,
     Policy,
@@ -34,10 +43,7 @@ from routing.model import (
     VehicleType,
 )
 from routing.network import (
-    DEPOT_LOCATION_ID,
     SNAP_LEG_SPEED_KPH,
-    UNREACHABLE_M,
-    UNREACHABLE_S,
     approximate_duration_s,
     build_travel_matrix,
     drive_path_coords,
@@ -45,9 +51,7 @@ from routing.network import (
     fetch_network,
     load_road_graph,
     network_matrix,
-    pupil_location_id,
     pupil_walk_distances_m,
-    school_location_id,
     snap_points,
     walk_distances_m,
     walk_route,
@@ -617,7 +621,7 @@ def test_rutland_drive_matrix_of_30_points_is_quick_and_sane(tmp_path: Path) -> 
     assert m.is_reachable.all()
     off_diag = ~np.eye(30, dtype=bool)
     assert (m.duration_s[off_diag] > 0).all()
-    straight = network._straight_m(lons[:, None], lats[:, None], lons[None, :], lats[None, :])
+    straight = great_circle_m(lons[:, None], lats[:, None], lons[None, :], lats[None, :])
     assert (m.distance_m[off_diag] >= 0.99 * straight[off_diag]).all()  # roads are no shortcut
     speed_kph = m.distance_m[off_diag] / m.duration_s[off_diag] * 3.6
     assert 15 < np.median(speed_kph) < 80
@@ -630,7 +634,7 @@ def test_rutland_walk_route_is_at_least_the_straight_line(tmp_path: Path) -> Non
     home, school = (-0.7300, 52.6700), (-0.7270, 52.6590)  # Oakham
     route = walk_route(graph, home, school)
     assert route is not None
-    straight = network.great_circle_m(*home, *school)
+    straight = great_circle_m(*home, *school)
     assert straight <= route.distance_m < 2.0 * straight
     assert len(route.coords) > 3
 
@@ -638,7 +642,7 @@ def test_rutland_walk_route_is_at_least_the_straight_line(tmp_path: Path) -> Non
 def test_travel_matrix_rejects_unreachable_ids_it_does_not_hold() -> None:
     zeros = np.zeros((1, 1), dtype=np.int64)
     with pytest.raises(InvalidScenarioError, match="unknown location 'pupil:P9'"):
-        network.TravelMatrix(
+        TravelMatrix(
             location_ids=("pupil:P1",),
             lons=np.zeros(1),
             lats=np.zeros(1),

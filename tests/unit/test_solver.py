@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from routing.checks import check_plan, check_problem_plan
+from routing.matrix import TravelMatrix
 from routing.model import (
     METRES_PER_MILE,
     Needs,
@@ -29,7 +30,6 @@ from routing.model import (
     VehicleRequirement,
     VehicleType,
 )
-from routing.network import TravelMatrix
 from routing.problem import ObjectiveKind, Problem, Request, VehicleClass, build_problem
 from routing.solver import improve, solve
 from routing.solver.plans import plan_from_routes

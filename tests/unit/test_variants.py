@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from routing.errors import InvalidScenarioError, NoSolutionError
+from routing.matrix import TravelMatrix, pupil_location_id, school_location_id
 from routing.model import (
     METRES_PER_MILE,
     CurrentRoute,
@@ -28,7 +29,6 @@ from routing.model import (
     VehicleCategory,
     VehicleType,
 )
-from routing.network import TravelMatrix, pupil_location_id, school_location_id
 from routing.variants import (
     OverrideKind,
     apply_variant,
