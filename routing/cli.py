@@ -205,6 +205,20 @@ def _cmd_tradeoff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_modes(args: argparse.Namespace) -> int:
+    from routing.modes import format_modes, price_modes_folder, write_modes_outputs
+
+    started = time.perf_counter()
+    report = price_modes_folder(args.scenario, args.plan, cache_dir=args.cache_dir)
+    written = write_modes_outputs(report, args.out)
+    print(format_modes(report))
+    print(
+        f"\nWrote {', '.join(p.name for p in written)} to {args.out}/ in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="schoolrun",
@@ -295,6 +309,13 @@ def build_parser() -> argparse.ArgumentParser:
     trade.add_argument("--workers", type=int, default=2)
     trade.add_argument("--cache-dir", type=Path, default=None, help="travel matrix cache")
     trade.set_defaults(func=_cmd_tradeoff)
+
+    modes = sub.add_parser("modes", help="every way to school per pupil, priced a year")
+    modes.add_argument("scenario", type=Path)
+    modes.add_argument("--plan", type=Path, required=True, help="a `schoolrun plan` --out folder")
+    modes.add_argument("--out", type=Path, default=Path("out/modes"))
+    modes.add_argument("--cache-dir", type=Path, default=None, help="travel matrix cache")
+    modes.set_defaults(func=_cmd_modes)
 
     for entry in entry_points(group="schoolrun.commands"):
         # Other packages (the api service) add their own sub-commands, so this module

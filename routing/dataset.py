@@ -104,6 +104,8 @@ PUPIL_COLUMNS: dict[str, bool] = {
     "cannot_walk_assessed": False,
     "is_low_income": False,
     "has_unsafe_route": False,
+    "can_use_public_transport": False,
+    "travel_training_suitable": False,
 }
 INCOMPATIBLE_COLUMNS: dict[str, bool] = {"pupil_a": True, "pupil_b": True}
 VEHICLE_TYPE_COLUMNS: dict[str, bool] = {
@@ -145,6 +147,9 @@ POLICY_KEYS: dict[str, tuple[str, str]] = {
     "ride_minute_value_gbp": ("ride_minute_value_pence", "money"),
     "comfort_ride_factor": ("comfort_ride_factor", "float"),
     "comfort_ride_extra_min": ("comfort_ride_extra_s", "minutes_or_zero"),
+    "public_transport_pass_gbp_per_year": ("public_transport_pass_pence_per_year", "money"),
+    "travel_training_cost_gbp": ("travel_training_cost_pence", "money"),
+    "travel_training_success_rate": ("travel_training_success_rate", "float"),
 }
 # Read only to turn a date_of_birth into a year group when year_group is blank.
 ACADEMIC_YEAR_KEY = "academic_year_start_year"
@@ -353,6 +358,8 @@ def write_scenario(scenario: Scenario, folder: Path) -> None:
                 _fmt_bool(p.cannot_walk_assessed),
                 _fmt_bool(p.is_low_income),
                 _fmt_bool(p.has_unsafe_route),
+                _fmt_bool(p.can_use_public_transport),
+                _fmt_bool(p.travel_training_suitable),
             ]
         )
     _write_csv(folder / PUPILS_FILE, list(PUPIL_COLUMNS), pupil_rows)
@@ -1034,6 +1041,8 @@ def _parse_pupils(
                 ("cannot_walk_assessed", True),
                 ("is_low_income", False),
                 ("has_unsafe_route", False),
+                ("can_use_public_transport", False),
+                ("travel_training_suitable", False),
             )
         }
         if (
@@ -1075,6 +1084,8 @@ def _parse_pupils(
             cannot_walk_assessed=flags["cannot_walk_assessed"],
             is_low_income=flags["is_low_income"],
             has_unsafe_route=flags["has_unsafe_route"],
+            can_use_public_transport=flags["can_use_public_transport"],
+            travel_training_suitable=flags["travel_training_suitable"],
         )
         if pupil is not None:
             pupils.append(pupil)
@@ -1478,6 +1489,9 @@ def _policy_toml(policy: Policy, network: NetworkSource) -> str:
         f"ride_minute_value_gbp = {gbp(policy.ride_minute_value_pence)}",
         f"comfort_ride_factor = {float(policy.comfort_ride_factor)!r}",
         f"comfort_ride_extra_min = {minutes(policy.comfort_ride_extra_s)}",
+        f"public_transport_pass_gbp_per_year = {gbp(policy.public_transport_pass_pence_per_year)}",
+        f"travel_training_cost_gbp = {gbp(policy.travel_training_cost_pence)}",
+        f"travel_training_success_rate = {float(policy.travel_training_success_rate)!r}",
     ]
     if network.drive_graph or network.walk_graph or network.description:
         lines += [

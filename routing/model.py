@@ -188,6 +188,9 @@ class Pupil:
     cannot_walk_assessed: bool = True
     is_low_income: bool = False
     has_unsafe_route: bool = False
+    # Other ways to school an officer has judged suitable (routing.modes prices them).
+    can_use_public_transport: bool = False
+    travel_training_suitable: bool = False
 
     def __post_init__(self) -> None:
         _check(bool(self.pupil_id), "Pupil pupil_id must not be empty.")
@@ -314,6 +317,11 @@ class Policy:
     default_wheelchair_boarding_s: int = 180
     # Personal transport budget: pence per mile, 4 legs a day (issue 5 variants).
     personal_budget_pence_per_mile: int = 45
+    # Other modes (routing.modes; sources in data/README.md): a year's public transport
+    # pass, one course of independent travel training and the share who then travel alone.
+    public_transport_pass_pence_per_year: int = 114000  # 2 x £3 capped fare x 190 days
+    travel_training_cost_pence: int = 833300  # £1.1m outcome payments / 132 starts
+    travel_training_success_rate: float = 0.65  # 86 of 132 still travelling alone
     # Approximate travel model when the scenario has no road network.
     approx_circuity_factor: float = 1.35
     # Ride time as policy (issue 10): the value of one pupil's on-board minute, added to
@@ -352,6 +360,19 @@ class Policy:
         _check(
             self.comfort_ride_extra_s >= 0,
             f"comfort_ride_extra_s must be >= 0, got {self.comfort_ride_extra_s}.",
+        )
+        _check(
+            self.public_transport_pass_pence_per_year >= 0,
+            "public_transport_pass_gbp_per_year must be >= 0, got "
+            f"{self.public_transport_pass_pence_per_year / 100}.",
+        )
+        _check(
+            self.travel_training_cost_pence >= 0,
+            f"travel_training_cost_gbp must be >= 0, got {self.travel_training_cost_pence / 100}.",
+        )
+        _check(
+            0.0 <= self.travel_training_success_rate <= 1.0,
+            f"travel_training_success_rate must be 0..1, got {self.travel_training_success_rate}.",
         )
 
     def max_ride_s_for(self, pupil: Pupil) -> int:

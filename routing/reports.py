@@ -32,6 +32,7 @@ from typing import Any
 
 from routing.errors import InvalidScenarioError, RoutingError
 from routing.model import METRES_PER_MILE, Plan, Pupil, Route, Run, Scenario, StopKind
+from routing.plan_file import PLAN_FILE, write_plan_json
 
 logger = logging.getLogger(__name__)
 
@@ -816,7 +817,7 @@ def write_plan_files(
     path_coords: PathCoords | None = None,
     with_sheets: bool = True,
 ) -> list[Path]:
-    """Write routes.csv, stops.csv, unassigned.csv, routes.geojson (and the people's pages).
+    """Write routes.csv, stops.csv, unassigned.csv, routes.geojson, plan.json (+ pages).
 
     Parameters
     ----------
@@ -843,6 +844,7 @@ def write_plan_files(
         write_stops_csv(plan, out_dir / "stops.csv", scenario),
         write_unassigned_csv(plan, out_dir / "unassigned.csv"),
         write_routes_geojson(plan, out_dir / "routes.geojson", path_coords=path_coords),
+        write_plan_json(plan, out_dir / PLAN_FILE),
     ]
     if with_sheets:
         written += write_school_lists(scenario, plan, out_dir / "schools")

@@ -16,6 +16,7 @@ Rooms (imports point down the list; only ``ortools_model`` imports ortools):
 
 from routing.solver.assemble import solve
 from routing.solver.plans import NOT_PLACED_REASON, plan_from_visits
+from routing.solver.sizing import route_for_visits
 from routing.solver.space import Visit
 
-__all__ = ["NOT_PLACED_REASON", "Visit", "plan_from_visits", "solve"]
+__all__ = ["NOT_PLACED_REASON", "Visit", "plan_from_visits", "route_for_visits", "solve"]

@@ -7,8 +7,12 @@ start sizes each route it builds; the solve right-sizes every route after the se
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Sequence
 
-from routing.problem import ObjectiveKind
+from routing.model import Route
+from routing.problem import ObjectiveKind, Problem
+from routing.solver.plans import plan_from_routes
 from routing.solver.schedule import fits, route_cost, route_ok
 from routing.solver.space import IndexSpace, SpaceRoute
 
@@ -89,4 +93,42 @@ def right_size(space: IndexSpace, routes: list[SpaceRoute]) -> list[SpaceRoute]:
     return out
 
 
-__all__ = ["cheapest_class", "right_size"]
+def route_for_visits(problem: Problem, visits: Sequence[tuple[str, bool]]) -> Route | None:
+    """One route visiting requests in a given order: timed and on the cheapest class.
+
+    The same schedule rules, times and right-sizing as a solved plan; ``routing.modes``
+    prices a route without one pupil with it.
+
+    Parameters
+    ----------
+    problem
+        The run's problem (restrict it to the route's requests first: the index space is
+        built over every request it holds).
+    visits
+        ``(request_id, is_pickup)`` in visiting order, each request's pickup before its
+        drop-off.
+
+    Returns
+    -------
+    Route | None
+        The route (numbered as the run's first), or None when no vehicle class can run
+        the sequence as given.
+    """
+    space = IndexSpace(problem)
+    seq = [
+        space.pickup_node(space.position[rid])
+        if is_pickup
+        else space.dropoff_node(space.position[rid])
+        for rid, is_pickup in visits
+    ]
+    best = cheapest_class(space, seq) if seq else None
+    if best is None:
+        return None
+    ci, starts = best
+    space.vehicles.append(space.vehicle_of_class(ci))
+    return plan_from_routes(
+        space, [(len(space.vehicles) - 1, seq, starts)], time.monotonic(), 0
+    ).routes[0]
+
+
+__all__ = ["cheapest_class", "right_size", "route_for_visits"]
