@@ -30,6 +30,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -170,6 +171,8 @@ class PupilRow(Base):
     cannot_walk_assessed: Mapped[bool] = mapped_column(Boolean)
     is_low_income: Mapped[bool] = mapped_column(Boolean)
     has_unsafe_route: Mapped[bool] = mapped_column(Boolean)
+    can_use_public_transport: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    travel_training_suitable: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
     scenario: Mapped[ScenarioRow] = relationship(back_populates="pupils")
     needs: Mapped[PupilNeedsRow] = relationship(

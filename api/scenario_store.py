@@ -116,6 +116,8 @@ def add_scenario(
             cannot_walk_assessed=p.cannot_walk_assessed,
             is_low_income=p.is_low_income,
             has_unsafe_route=p.has_unsafe_route,
+            can_use_public_transport=p.can_use_public_transport,
+            travel_training_suitable=p.travel_training_suitable,
         )
         pupil.needs = PupilNeedsRow(
             wheelchair=p.needs.wheelchair,
@@ -178,6 +180,8 @@ def _pupil(r: PupilRow) -> Pupil:
         cannot_walk_assessed=r.cannot_walk_assessed,
         is_low_income=r.is_low_income,
         has_unsafe_route=r.has_unsafe_route,
+        can_use_public_transport=r.can_use_public_transport,
+        travel_training_suitable=r.travel_training_suitable,
     )
 
 

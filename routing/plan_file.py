@@ -8,11 +8,21 @@ the officer reviewed, stop by stop, instead of re-planning or re-parsing the CSV
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from routing.errors import InvalidScenarioError
-from routing.model import Plan, Route, Run, Stop, StopKind, Unassigned
+from routing.model import (
+    Plan,
+    Route,
+    Run,
+    Scenario,
+    Stop,
+    StopKind,
+    Unassigned,
+    UnassignedCode,
+)
 
 PLAN_FILE = "plan.json"
 FORMAT_VERSION = 1
@@ -98,7 +108,9 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
         scenario_name=str(data["scenario_name"]),
         routes=routes,
         unassigned=tuple(
-            Unassigned(str(u["pupil_id"]), Run(u["run"]), str(u["reason"]), str(u["code"]))
+            Unassigned(
+                str(u["pupil_id"]), Run(u["run"]), str(u["reason"]), UnassignedCode(u["code"])
+            )
             for u in data["unassigned"]
         ),
         travel_model=str(data["travel_model"]),
@@ -108,26 +120,63 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
     )
 
 
-def write_plan_json(plan: Plan, path: Path) -> Path:
-    """Write ``plan.json``."""
-    path.write_text(json.dumps(plan_to_dict(plan), indent=1) + "\n", encoding="utf-8")
+@dataclass(frozen=True, slots=True)
+class PlanFile:
+    """A plan and what later commands need of its scenario without loading it again.
+
+    ``vehicle_seats`` is each vehicle type's ``capacity_seats``; ``school_names`` maps
+    school ids to names (both empty for a plan file written without its scenario).
+    """
+
+    plan: Plan
+    school_days_per_year: int = 190
+    vehicle_seats: dict[str, int] = field(default_factory=dict)
+    school_names: dict[str, str] = field(default_factory=dict)
+
+
+def _scenario_dict(scenario: Scenario) -> dict[str, Any]:
+    return {
+        "school_days_per_year": scenario.policy.school_days_per_year,
+        "vehicle_seats": {v.name: v.capacity_seats for v in scenario.vehicle_types},
+        "school_names": {s.school_id: s.name for s in scenario.schools},
+    }
+
+
+def write_plan_json(plan: Plan, path: Path, scenario: Scenario | None = None) -> Path:
+    """Write ``plan.json`` (with the scenario's school days, vehicle seats and school names)."""
+    data = plan_to_dict(plan)
+    if scenario is not None:
+        data["scenario"] = _scenario_dict(scenario)
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     return path
 
 
 def read_plan(out_dir: Path) -> Plan:
-    """The plan ``schoolrun plan --out OUT_DIR`` wrote.
+    """The plan ``schoolrun plan --out OUT_DIR`` wrote (``OUT_DIR`` or the file itself).
 
     Raises
     ------
     InvalidScenarioError
         If ``OUT_DIR/plan.json`` is missing or not a plan file.
     """
+    return read_plan_file(out_dir).plan
+
+
+def read_plan_file(out_dir: Path) -> PlanFile:
+    """The plan and its scenario facts (see :class:`PlanFile`, :func:`read_plan`)."""
     path = out_dir / PLAN_FILE if out_dir.is_dir() else out_dir
     if not path.is_file():
         msg = f"No plan file '{path}': run `schoolrun plan SCENARIO --out {out_dir}` first."
         raise InvalidScenarioError(msg)
     try:
-        return plan_from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (KeyError, TypeError, ValueError) as err:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        facts = data.get("scenario", {})
+        return PlanFile(
+            plan=plan_from_dict(data),
+            school_days_per_year=int(facts.get("school_days_per_year", 190)),
+            vehicle_seats={str(k): int(v) for k, v in facts.get("vehicle_seats", {}).items()},
+            school_names={str(k): str(v) for k, v in facts.get("school_names", {}).items()},
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
         msg = f"Plan file '{path}' is not a SchoolRun plan ({err})."
         raise InvalidScenarioError(msg) from err
