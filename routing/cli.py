@@ -219,6 +219,26 @@ def _cmd_modes(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_lots(args: argparse.Namespace) -> int:
+    from routing.lots import (
+        DEFAULT_PRICE_MODEL,
+        build_lots,
+        format_lots,
+        load_price_model,
+        read_bids,
+        write_lots_outputs,
+    )
+    from routing.plan_file import read_plan_file
+
+    bids = read_bids(args.bids) if args.bids is not None else None
+    model = load_price_model(args.price_model or DEFAULT_PRICE_MODEL)
+    report = build_lots(read_plan_file(args.plan), model, bids=bids)
+    written = write_lots_outputs(report, args.out)
+    print(format_lots(report))
+    print(f"\nWrote {', '.join(p.name for p in written)} to {args.out}/")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="schoolrun",
@@ -316,6 +336,15 @@ def build_parser() -> argparse.ArgumentParser:
     modes.add_argument("--out", type=Path, default=Path("out/modes"))
     modes.add_argument("--cache-dir", type=Path, default=None, help="travel matrix cache")
     modes.set_defaults(func=_cmd_modes)
+
+    lots = sub.add_parser("lots", help="group a plan's routes into tender lots with a should-cost")
+    lots.add_argument("--plan", type=Path, required=True, help="a `schoolrun plan` --out folder")
+    lots.add_argument("--out", type=Path, default=Path("out/lots"))
+    lots.add_argument("--bids", type=Path, default=None, help="bids.csv: lot_id, bid_annual_gbp")
+    lots.add_argument(
+        "--price-model", type=Path, default=None, help="default: data/price_model.toml"
+    )
+    lots.set_defaults(func=_cmd_lots)
 
     for entry in entry_points(group="schoolrun.commands"):
         # Other packages (the api service) add their own sub-commands, so this module

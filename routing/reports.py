@@ -844,7 +844,7 @@ def write_plan_files(
         write_stops_csv(plan, out_dir / "stops.csv", scenario),
         write_unassigned_csv(plan, out_dir / "unassigned.csv"),
         write_routes_geojson(plan, out_dir / "routes.geojson", path_coords=path_coords),
-        write_plan_json(plan, out_dir / PLAN_FILE),
+        write_plan_json(plan, out_dir / PLAN_FILE, scenario),
     ]
     if with_sheets:
         written += write_school_lists(scenario, plan, out_dir / "schools")
