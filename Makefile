@@ -21,7 +21,6 @@ demo: install
 
 browser:
 	sh scripts/install_browser.sh
-	sh scripts/install_office.sh
 
 test: install browser
 	$(BIN)/python -m pytest -m "not slow" -n 2 -q

@@ -1,17 +1,21 @@
 #!/bin/sh
-# Install Debian's chromium for the browser tests (tests/browser), if it is not there yet.
-# Idempotent: does nothing when /usr/bin/chromium exists. Needs apt-get and root (or sudo).
-# Playwright drives this browser through `executable_path`; no Playwright browser download.
+# Install the Debian packages the test suite drives, if they are not there yet:
+# chromium for the browser tests (tests/browser; Playwright drives it through
+# `executable_path`, no Playwright browser download) and headless LibreOffice Calc
+# (soffice) for the lots.xlsx test (tests/unit/test_lots.py).
+# Idempotent: does nothing when both are there. Needs apt-get and root (or sudo).
 set -eu
 
-CHROMIUM=/usr/bin/chromium
+MISSING=""
+[ -x /usr/bin/chromium ] || MISSING="$MISSING chromium"
+command -v soffice >/dev/null 2>&1 || MISSING="$MISSING libreoffice-calc-nogui"
 
-if [ -x "$CHROMIUM" ]; then
+if [ -z "$MISSING" ]; then
     exit 0
 fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
-    echo "install_browser.sh: apt-get not found; install Debian's 'chromium' package by hand." >&2
+    echo "install_browser.sh: apt-get not found; install Debian's$MISSING by hand." >&2
     exit 1
 fi
 
@@ -20,18 +24,19 @@ if [ "$(id -u)" -ne 0 ]; then
     if command -v sudo >/dev/null 2>&1; then
         SUDO="sudo"
     else
-        echo "install_browser.sh: need root (or sudo) to apt-get install chromium." >&2
+        echo "install_browser.sh: need root (or sudo) to apt-get install$MISSING." >&2
         exit 1
     fi
 fi
 
-echo "install_browser.sh: installing Debian chromium (one time)..." >&2
+echo "install_browser.sh: installing Debian$MISSING (one time)..." >&2
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq chromium >/dev/null
+# shellcheck disable=SC2086  # one word per package
+$SUDO apt-get install -y -qq $MISSING >/dev/null
 
-if [ ! -x "$CHROMIUM" ]; then
-    echo "install_browser.sh: apt-get finished but $CHROMIUM is still missing." >&2
+if [ ! -x /usr/bin/chromium ] || ! command -v soffice >/dev/null 2>&1; then
+    echo "install_browser.sh: apt-get finished but chromium or soffice is still missing." >&2
     exit 1
 fi
-echo "install_browser.sh: $($CHROMIUM --version 2>/dev/null || echo chromium) installed." >&2
+echo "install_browser.sh: $(/usr/bin/chromium --version 2>/dev/null || echo chromium), $(soffice --version 2>/dev/null || echo soffice) installed." >&2

@@ -135,7 +135,7 @@ def test_lots_files_neutralise_formulas(plan_file: PlanFile, tmp_path: Path) -> 
 
 @pytest.mark.skipif(
     shutil.which("soffice") is None,
-    reason="LibreOffice (soffice) is not installed: scripts/install_office.sh installs it",
+    reason="LibreOffice (soffice) is not installed: scripts/install_browser.sh installs it",
 )
 def test_lots_xlsx_opens_in_libreoffice(plan_file: PlanFile, tmp_path: Path) -> None:
     write_lots_outputs(build_lots(_hostile(plan_file), load_price_model()), tmp_path)
