@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import select
@@ -192,3 +193,48 @@ def route_sheet_document(
         return None
     filename = f"route-{_file_part(route_id)}-plan-{plan_id}-{run.value}.html"
     return Document(route_sheet_html(sheet), "text/html; charset=utf-8", filename, len(sheet.stops))
+
+
+# --------------------------------------------------------------------------- modes
+
+
+def plan_modes(
+    session: Session, plan_id: int, *, cache_dir: Path | None, with_pupil_ids: bool
+) -> dict[str, Any] | None:
+    """Every way to school per pupil of a stored plan (``routing.modes``), as JSON data.
+
+    ``with_pupil_ids`` False (finance) numbers the rows instead of naming the pupil: the
+    costs and school stay, the pupil is not identified.
+    """
+    from routing.modes import MODE_WORDS, modes_rows, price_modes, switches_rows
+    from routing.network import build_travel_matrix
+
+    found = get_plan(session, plan_id)
+    if found is None:
+        return None
+    loaded = load_scenario(session, found.scenario_id)
+    if loaded is None:
+        return None
+    scenario, source_dir = with_server_files(*loaded)
+    plan = plan_from_row(found)
+    session.rollback()  # the domain work below needs no database
+    matrix = build_travel_matrix(scenario, source_dir, cache_dir=cache_dir)
+    report = price_modes(scenario, matrix, plan)
+    rows = modes_rows(report)
+    for k, row in enumerate(rows, start=1):
+        if not with_pupil_ids:
+            row["pupil_id"] = f"#{k}"
+    counts: dict[str, int] = {}
+    for r in report.pupils:
+        counts[r.cheapest.value] = counts.get(r.cheapest.value, 0) + 1
+    return {
+        "plan_id": plan_id,
+        "scenario_name": report.scenario_name,
+        "school_days_per_year": report.school_days_per_year,
+        "travel_model": report.travel_model,
+        "mode_words": {m.value: w for m, w in MODE_WORDS.items()},
+        "cheapest_counts": counts,
+        "switches": switches_rows(report),
+        "pupils": rows,
+        "notes": list(report.notes),
+    }

@@ -390,6 +390,25 @@ class ComparisonResponse(BaseModel):
     comparison: dict[str, Any] | None
 
 
+class ModesResponse(BaseModel):
+    """Every way to school per pupil of a plan, priced a year (routing.modes as JSON).
+
+    ``pupils`` rows are modes.csv's columns; for finance ``pupil_id`` is a row number.
+    ``switches`` are the council-wide savings if every family for whom a mode is
+    cheaper took it, each with its assumption in words.
+    """
+
+    plan_id: int
+    scenario_name: str
+    school_days_per_year: int
+    travel_model: str
+    mode_words: dict[str, str]
+    cheapest_counts: dict[str, int]
+    switches: list[dict[str, Any]]
+    pupils: list[dict[str, Any]]
+    notes: list[str]
+
+
 # --------------------------------------------------------------------------- eligibility
 
 

@@ -391,12 +391,23 @@
 
   async function showFinance() {
     $("finance").hidden = false;
+    $("variants-form").onsubmit = (event) => {
+      event.preventDefault();
+      runVariants().catch((err) => { $("variants-status").textContent = err.message; });
+    };
     const planId = await choosePlan($("finance-plan"), loadFinancePlan);
     if (planId !== null) await loadFinancePlan(planId);
   }
 
   async function loadFinancePlan(planId) {
+    state.financePlanId = planId;
+    const [, modes] = await Promise.all([loadPlanComparison(planId), loadModes(planId)]);
+    return modes;
+  }
+
+  async function loadPlanComparison(planId) {
     const data = await api(`/plans/${planId}/comparison`);
+    state.financeScenarioId = data.scenario_id;
     const c = data.comparison;
     const tbody = $("comparison-table").querySelector("tbody");
     if (!c) {
@@ -482,8 +493,129 @@
     ]);
   }
 
-  function drawChart(points) {
-    const chart = $("cost-chart");
+  // What-if variants: a comparison job the finance user starts, polled until done.
+  async function runVariants() {
+    const variants = $("variants-input").value.split("\n").map((v) => v.trim()).filter(Boolean);
+    if (!variants.length) throw new Error("Write at least one variant, NAME=OVERRIDE.");
+    const say = (text) => { $("variants-status").textContent = text; };
+    $("variants-run").disabled = true;
+    try {
+      say("Queued: the baseline and each variant are planned in full…");
+      const job = await api(`/scenarios/${state.financeScenarioId}/comparisons`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ variants, run: "both", time_limit_s: Number($("variants-time").value) || 5 }),
+      });
+      let done = job;
+      while (done.state === "queued" || done.state === "running") {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        done = await api(`/jobs/${job.job_id}`);
+        if (done.progress && done.progress.message) say(`Running: ${done.progress.message}`);
+      }
+      if (done.state !== "succeeded" || !done.comparison_id) {
+        throw new Error(`The comparison did not finish: ${done.error || done.state}.`);
+      }
+      showVariants(await api(`/comparisons/${done.comparison_id}`));
+      say(`Comparison #${done.comparison_id}: ${variants.length} variant(s) against the baseline.`);
+    } finally {
+      $("variants-run").disabled = false;
+    }
+  }
+
+  function showVariants(table) {
+    const rows = table.rows.filter((r) => !r.error);
+    const change = (r) => (typeof r.change_vs_baseline_gbp === "number"
+      ? (r.change_vs_baseline_gbp > 0 ? "+" : r.change_vs_baseline_gbp < 0 ? "−" : "") +
+        gbp(Math.abs(r.change_vs_baseline_gbp) * 100)
+      : "—");
+    $("variants-table").querySelector("tbody").replaceChildren(
+      ...table.rows.map((r) => el(
+        "tr", {},
+        el("th", { scope: "row" }, r.variant),
+        el("td", { class: "num" }, r.error ? "not planned" : gbp(r.annual_cost_gbp * 100)),
+        el("td", { class: "num" }, r.error ? r.error : change(r)),
+        el("td", { class: "num" }, r.error ? "" : r.num_vehicles),
+        el("td", { class: "num" }, r.error ? "" : `${Number(r.mean_ride_min).toFixed(1)} min`),
+        el("td", { class: "num" }, r.error ? "" : `${Number(r.max_ride_min).toFixed(1)} min`),
+        el("td", { class: "num" }, r.error ? "" : r.pupils_over_45_min)
+      ))
+    );
+    $("variants-table").hidden = false;
+    $("variants-figure").hidden = false;
+    drawChart(rows.map((r) => ({
+      name: r.variant, cost: r.annual_cost_gbp * 100, ride: r.mean_ride_min, worst: r.max_ride_min,
+      kind: r.variant === "current" ? "current" : r.variant === "baseline" ? "plan" : "variant",
+    })), "variants-chart");
+  }
+
+  // Every way to school: a read (no solve), rows numbered, never which pupil.
+  async function loadModes(planId) {
+    $("modes-status").textContent = "Pricing every way to school for each pupil…";
+    const data = await api(`/plans/${planId}/modes`);
+    if (state.financePlanId !== planId) return data;
+    const gbpCell = (v) => el("td", { class: "num" }, v === null || v === undefined || v === "" ? "—" : gbp(Number(v) * 100));
+    const words = data.mode_words;
+    const label = (mode) => (mode === "cheapest" ? "each to their cheapest" : words[mode] || mode);
+    $("modes-switches").querySelector("tbody").replaceChildren(
+      ...data.switches.map((s) => el(
+        "tr", {},
+        el("th", { scope: "row" }, label(s.switch_to)),
+        el("td", { class: "num" }, s.num_pupils),
+        gbpCell(s.routes_saved_annual_gbp),
+        gbpCell(s.new_mode_annual_gbp),
+        gbpCell(s.saving_annual_gbp)
+      ))
+    );
+    drawBars($("modes-chart"), data.switches.map((s) => ({
+      name: label(s.switch_to), value: Number(s.saving_annual_gbp) * 100, note: `${s.num_pupils} pupils`,
+    })));
+    const first = data.switches[0];
+    $("modes-assumption").textContent = first ? `Assumption: ${first.assumption}` : "";
+    const top = [...data.pupils]
+      .sort((a, b) => Number(b.saving_annual_gbp) - Number(a.saving_annual_gbp))
+      .slice(0, 25);
+    $("modes-table").querySelector("tbody").replaceChildren(
+      ...top.map((r) => el(
+        "tr", {},
+        el("td", {}, r.pupil_id),
+        el("td", {}, r.school_id),
+        gbpCell(r.route_place_annual_gbp),
+        gbpCell(r.personal_budget_annual_gbp),
+        gbpCell(r.public_transport_pass_annual_gbp),
+        gbpCell(r.travel_training_annual_gbp),
+        gbpCell(r.solo_taxi_annual_gbp),
+        el("td", {}, words[r.cheapest_mode] || r.cheapest_mode),
+        gbpCell(r.saving_annual_gbp)
+      ))
+    );
+    const counts = Object.entries(data.cheapest_counts).map(([m, n]) => `${words[m] || m} ${n}`);
+    $("modes-table-caption").textContent =
+      `The ${top.length} pupils (of ${data.pupils.length}) with the largest saving; a dash: not open to the pupil`;
+    $("modes-status").textContent =
+      `Cheapest way each pupil's needs allow: ${counts.join(", ")} (${data.school_days_per_year} school days).`;
+    return data;
+  }
+
+  function drawBars(chart, bars) {
+    chart.replaceChildren();
+    const width = Number(chart.getAttribute("width"));
+    const left = 170, right = 110, top = 10, rowH = 28;
+    chart.setAttribute("height", String(top * 2 + rowH * Math.max(1, bars.length) + 20));
+    const max = Math.max(1, ...bars.map((b) => Math.abs(b.value)));
+    const x = (v) => left + (Math.abs(v) / max) * (width - left - right);
+    bars.forEach((b, k) => {
+      const y = top + k * rowH;
+      chart.append(svg("text", { x: left - 6, y: y + 17, "text-anchor": "end" }, b.name));
+      chart.append(svg("rect", {
+        x: left, y: y + 4, width: Math.max(1, x(b.value) - left), height: rowH - 10,
+        class: b.value >= 0 ? "bar-saving" : "bar-loss",
+      }));
+      chart.append(svg("text", { x: x(b.value) + 6, y: y + 17 }, `${b.value < 0 ? "−" : ""}${gbp(Math.abs(b.value))} (${b.note})`));
+    });
+  }
+
+  function drawChart(points, chartId) {
+    const chart = $(chartId || "cost-chart");
     chart.replaceChildren();
     const width = Number(chart.getAttribute("width"));
     const height = Number(chart.getAttribute("height"));

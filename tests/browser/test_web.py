@@ -146,6 +146,7 @@ class Site:
     scenario_id: int
     straight_plan_id: int
     road_plan_id: int
+    worker: Any = None  # runs queued jobs (the server has no worker of its own)
 
 
 def _token(client: httpx.Client, username: str) -> dict[str, str]:
@@ -222,7 +223,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             road = _solve(
                 client, officer, Worker(settings, factory, solve=_road_solve), scenario_id
             )
-        yield Site(url, scenario_id, straight, road)
+        yield Site(url, scenario_id, straight, road, Worker(settings, factory))
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -369,6 +370,39 @@ def test_finance_sees_the_comparison_and_chart_and_no_pupils(page: Any) -> None:
     for forbidden in [*_forbidden_names(), "Amira", "Devraj", "P001", "P004"]:
         assert forbidden not in body, forbidden
     _shot(page, "finance")
+
+
+def test_finance_runs_variants_and_sees_modes_and_the_tradeoff_empty_state(
+    page: Any, site: Site
+) -> None:
+    _sign_in(page, "finance")
+    # Every way to school: priced per pupil, rows numbered, no pupil named.
+    page.wait_for_selector("#modes-switches tbody tr")
+    switches = page.locator("#modes-switches tbody th").all_text_contents()
+    assert switches[0] == "each to their cheapest" and "personal transport budget" in switches
+    assert page.locator("#modes-chart rect").count() == len(switches)
+    rows = page.locator("#modes-table tbody tr")
+    assert rows.count() > 0
+    assert re.fullmatch(r"#\d+", rows.first.locator("td").first.text_content() or "")
+    assert "all at once" in page.text_content("#modes-assumption")
+    assert re.search(r"Cheapest way each pupil's needs allow: ", page.text_content("#modes-status"))
+    # The trade-off curve is not served yet: a clear empty state, not a blank.
+    assert "not available in this service yet" in page.inner_text("#tradeoff-empty")
+    # What-if variants: a comparison job the finance user starts; the test runs the worker.
+    page.fill("#variants-input", "nomix=mixed_schools=false")
+    page.fill("#variants-time", "1")
+    page.click("#variants-run")
+    expect(page.locator("#variants-status")).to_contain_text("Queued")
+    assert site.worker.run_once()
+    page.wait_for_selector("#variants-table tbody tr")
+    names = page.locator("#variants-table tbody th").all_text_contents()
+    assert "baseline" in names and "nomix" in names
+    assert page.locator("#variants-chart circle.point").count() >= 2
+    expect(page.locator("#variants-status")).to_contain_text("Comparison #")
+    body = page.text_content("body")
+    for forbidden in [*_forbidden_names(), "Amira", "Devraj", "P001", "P004"]:
+        assert forbidden not in body, forbidden
+    _shot(page, "finance-whatifs")
 
 
 def test_school_sees_only_its_own_pickup_list(page: Any) -> None:
