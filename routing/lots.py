@@ -28,11 +28,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from routing.costing import format_gbp
+from routing.costing import round_pence
 from routing.errors import InvalidScenarioError
 from routing.model import METRES_PER_MILE, Plan, Route, Run
 from routing.plan_file import PlanFile
 from routing.reports import safe_cell, write_csv
+from routing.summary import format_gbp
 
 DEFAULT_PRICE_MODEL = Path(__file__).resolve().parents[1] / "data" / "price_model.toml"
 
@@ -79,7 +80,7 @@ def _fraction(data: Mapping[str, object], key: str, path: Path) -> Fraction:
 
 
 def _pence(data: Mapping[str, object], key: str, path: Path) -> int:
-    return round(_fraction(data, key, path) * 100)
+    return round_pence(_fraction(data, key, path) * 100)
 
 
 def load_price_model(path: Path = DEFAULT_PRICE_MODEL) -> PriceModel:
@@ -277,8 +278,8 @@ def build_lots(
                 miles=round(sum(r.distance_m for r in routes) * days / METRES_PER_MILE, 1),
                 assistant_days=len(routes) / 2 * days if has_pa else 0.0,
                 plan_annual_pence=sum(r.cost_pence for r in routes) * days,
-                direct_annual_pence=round(direct),
-                should_cost_annual_pence=round(should),
+                direct_annual_pence=round_pence(direct),
+                should_cost_annual_pence=round_pence(should),
                 bid_annual_pence=bid,
                 bid_flagged=bid is not None and bid > should * (1 + model.bid_flag_margin),
             )
@@ -332,7 +333,7 @@ def read_bids(path: Path) -> dict[str, int]:
         if lot_id in bids:
             msg = f"Bids file '{path}' row {row_no}: lot '{lot_id}' is bid twice."
             raise InvalidScenarioError(msg)
-        bids[lot_id] = round(value * 100)
+        bids[lot_id] = round_pence(value * 100)
     return bids
 
 

@@ -29,9 +29,10 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from fractions import Fraction
 from pathlib import Path
 
-from routing.costing import fallback_journey, format_gbp
+from routing.costing import fallback_journey, round_pence
 from routing.dataset import load_scenario
 from routing.errors import InvalidScenarioError
 from routing.model import Plan, Pupil, Route, Run, Scenario, StopKind
@@ -40,6 +41,7 @@ from routing.plan_file import read_plan
 from routing.problem import Problem, Request, build_problem, restrict
 from routing.reports import write_csv
 from routing.solver import route_for_visits
+from routing.summary import format_gbp
 from routing.variants import personal_budgets
 
 logger = logging.getLogger(__name__)
@@ -272,9 +274,9 @@ def _routes_saving_day(
 def _training_annual_pence(scenario: Scenario, pupil: Pupil, fallback_pence: int) -> int:
     policy = scenario.policy
     years = max(1, LAST_SCHOOL_YEAR_GROUP + 1 - pupil.year_group)
-    rate = policy.travel_training_success_rate
-    return round(
-        policy.travel_training_cost_pence / years
+    rate = Fraction(repr(policy.travel_training_success_rate))
+    return round_pence(
+        Fraction(policy.travel_training_cost_pence, years)
         + rate * policy.public_transport_pass_pence_per_year
         + (1 - rate) * fallback_pence
     )

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import csv
 from dataclasses import replace
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
 from routing.cli import main
+from routing.costing import round_pence
 from routing.dataset import load_scenario, write_scenario
 from routing.errors import InvalidScenarioError
 from routing.model import Policy, SolveParams, VehicleCategory, VehicleType
@@ -67,9 +69,10 @@ def test_a_suitable_pupil_gets_a_pass_and_training_priced() -> None:
     row = {r.pupil_id: r for r in price_modes(scenario, matrix, plan).pupils}["P2"]
     assert row.pass_annual_pence == 50_000
     policy = scenario.policy
-    rate = policy.travel_training_success_rate
-    expected = policy.travel_training_cost_pence / 3 + rate * 50_000 + (1 - rate) * PLACE_PENCE
-    assert row.training_annual_pence == round(expected)  # spread over years 11-13
+    rate = Fraction(repr(policy.travel_training_success_rate))
+    expected = Fraction(policy.travel_training_cost_pence, 3) + rate * 50_000
+    expected += (1 - rate) * PLACE_PENCE
+    assert row.training_annual_pence == round_pence(expected)  # spread over years 11-13
     assert row.cheapest is Mode.PASS
 
 
