@@ -235,6 +235,6 @@ def plan_modes(
         "mode_words": {m.value: w for m, w in MODE_WORDS.items()},
         "cheapest_counts": counts,
         "switches": switches_rows(report),
-        "pupils": rows,
+        "rows": rows,
         "notes": list(report.notes),
     }

@@ -393,7 +393,8 @@ class ComparisonResponse(BaseModel):
 class ModesResponse(BaseModel):
     """Every way to school per pupil of a plan, priced a year (routing.modes as JSON).
 
-    ``pupils`` rows are modes.csv's columns; for finance ``pupil_id`` is a row number.
+    ``rows``: one per pupil, modes.csv's columns; for finance ``pupil_id`` is a row
+    number.
     ``switches`` are the council-wide savings if every family for whom a mode is
     cheaper took it, each with its assumption in words.
     """
@@ -405,7 +406,7 @@ class ModesResponse(BaseModel):
     mode_words: dict[str, str]
     cheapest_counts: dict[str, int]
     switches: list[dict[str, Any]]
-    pupils: list[dict[str, Any]]
+    rows: list[dict[str, Any]]
     notes: list[str]
 
 

@@ -36,5 +36,5 @@ def read_modes(
     )
     if data is None:
         raise not_found("plan", plan_id)
-    audit.record_now(request, user, "plan.modes", f"plan:{plan_id}", num_pupils=len(data["pupils"]))
+    audit.record_now(request, user, "plan.modes", f"plan:{plan_id}", num_pupils=len(data["rows"]))
     return ModesResponse(**data)

@@ -500,12 +500,13 @@
     const say = (text) => { $("variants-status").textContent = text; };
     $("variants-run").disabled = true;
     try {
-      say("Queued: the baseline and each variant are planned in full…");
+      say("Sending the variants…");
       const job = await api(`/scenarios/${state.financeScenarioId}/comparisons`, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ variants, run: "both", time_limit_s: Number($("variants-time").value) || 5 }),
       });
+      say("Queued: waiting for the worker to plan the baseline and each variant…");
       let done = job;
       while (done.state === "queued" || done.state === "running") {
         await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -571,7 +572,7 @@
     })));
     const first = data.switches[0];
     $("modes-assumption").textContent = first ? `Assumption: ${first.assumption}` : "";
-    const top = [...data.pupils]
+    const top = [...data.rows]
       .sort((a, b) => Number(b.saving_annual_gbp) - Number(a.saving_annual_gbp))
       .slice(0, 25);
     $("modes-table").querySelector("tbody").replaceChildren(
@@ -590,7 +591,7 @@
     );
     const counts = Object.entries(data.cheapest_counts).map(([m, n]) => `${words[m] || m} ${n}`);
     $("modes-table-caption").textContent =
-      `The ${top.length} pupils (of ${data.pupils.length}) with the largest saving; a dash: not open to the pupil`;
+      `The ${top.length} pupils (of ${data.rows.length}) with the largest saving; a dash: not open to the pupil`;
     $("modes-status").textContent =
       `Cheapest way each pupil's needs allow: ${counts.join(", ")} (${data.school_days_per_year} school days).`;
     return data;

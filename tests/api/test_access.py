@@ -46,6 +46,7 @@ EXPECTED_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/scenarios/{scenario_id}/eligibility/{pupil_id}/route"): frozenset({O}),
     ("POST", "/api/v1/scenarios/{scenario_id}/comparisons"): frozenset({O, F}),
     ("GET", "/api/v1/comparisons/{comparison_id}"): frozenset({O, F}),
+    ("GET", "/api/v1/plans/{plan_id}/modes"): frozenset({O, F}),
     ("GET", "/api/v1/schools/{school_id}/pickups.csv"): frozenset({O, S}),
     ("GET", "/api/v1/schools/{school_id}/pickups.html"): frozenset({O, S}),
     ("GET", "/api/v1/plans/{plan_id}/routes/{route_id}/sheet"): frozenset({O}),

@@ -19,15 +19,15 @@ def test_officer_and_finance_read_modes_and_only_the_officer_sees_pupils(world: 
     )
     assert officer.status_code == 200, officer.text
     body = officer.json()
-    ids = {r["pupil_id"] for r in body["pupils"]}
+    ids = {r["pupil_id"] for r in body["rows"]}
     assert ids <= {p[0] for p in PUPILS} and ids
-    for row in body["pupils"]:
+    for row in body["rows"]:
         assert float(row["personal_budget_annual_gbp"]) > 0
         assert float(row["solo_taxi_annual_gbp"]) >= float(row["current_annual_gbp"]) or (
             row["route_place_annual_gbp"] is None
         )
         assert row["cheapest_mode"] in body["mode_words"]
-    assert sum(body["cheapest_counts"].values()) == len(body["pupils"])
+    assert sum(body["cheapest_counts"].values()) == len(body["rows"])
     assert body["switches"][0]["switch_to"] == "cheapest"
     assert all("all at once" in s["assumption"] for s in body["switches"])
 
@@ -35,12 +35,12 @@ def test_officer_and_finance_read_modes_and_only_the_officer_sees_pupils(world: 
         f"{API}/plans/{world.plan_id}/modes", headers=world.headers["finance"]
     )
     assert finance.status_code == 200, finance.text
-    rows = finance.json()["pupils"]
+    rows = finance.json()["rows"]
     assert [r["pupil_id"] for r in rows] == [f"#{k}" for k in range(1, len(rows) + 1)]
     for p in PUPILS:
         assert p[0] not in finance.text and p[3] not in finance.text
     assert [r["current_annual_gbp"] for r in rows] == [
-        r["current_annual_gbp"] for r in body["pupils"]
+        r["current_annual_gbp"] for r in body["rows"]
     ]
     with world.factory() as session:
         actions = session.scalars(select(AuditRow.action)).all()
