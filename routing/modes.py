@@ -35,8 +35,9 @@ from pathlib import Path
 from routing.costing import fallback_journey, round_pence
 from routing.dataset import load_scenario
 from routing.errors import InvalidScenarioError
+from routing.matrix import TravelMatrix
 from routing.model import Plan, Pupil, Route, Run, Scenario, StopKind
-from routing.network import TravelMatrix, build_travel_matrix
+from routing.network import build_travel_matrix
 from routing.plan_file import read_plan
 from routing.problem import Problem, Request, build_problem, restrict
 from routing.reports import write_csv

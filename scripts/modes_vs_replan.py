@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from routing.dataset import load_scenario
+from routing.matrix import TravelMatrix
 from routing.model import Run, Scenario, SolveParams
 from routing.modes import price_modes
-from routing.network import TravelMatrix, build_travel_matrix
+from routing.network import build_travel_matrix
 from routing.plan_file import read_plan
 from routing.problem import build_problem
 from routing.solver import solve
