@@ -391,6 +391,10 @@
 
   async function showFinance() {
     $("finance").hidden = false;
+    $("tradeoff-form").onsubmit = (event) => {
+      event.preventDefault();
+      runTradeoff().catch((err) => { $("tradeoff-status").textContent = err.message; });
+    };
     $("variants-form").onsubmit = (event) => {
       event.preventDefault();
       runVariants().catch((err) => { $("variants-status").textContent = err.message; });
@@ -494,17 +498,15 @@
   }
 
   // What-if variants: a comparison job the finance user starts, polled until done.
-  async function runVariants() {
-    const variants = $("variants-input").value.split("\n").map((v) => v.trim()).filter(Boolean);
-    if (!variants.length) throw new Error("Write at least one variant, NAME=OVERRIDE.");
-    const say = (text) => { $("variants-status").textContent = text; };
-    $("variants-run").disabled = true;
+  // A comparison job the finance user starts (POST), polled until done; the table.
+  async function runComparison(variants, timeLimitS, say, button) {
+    button.disabled = true;
     try {
       say("Sending the variants…");
       const job = await api(`/scenarios/${state.financeScenarioId}/comparisons`, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ variants, run: "both", time_limit_s: Number($("variants-time").value) || 5 }),
+        body: JSON.stringify({ variants, run: "both", time_limit_s: timeLimitS }),
       });
       say("Queued: waiting for the worker to plan the baseline and each variant…");
       let done = job;
@@ -516,11 +518,63 @@
       if (done.state !== "succeeded" || !done.comparison_id) {
         throw new Error(`The comparison did not finish: ${done.error || done.state}.`);
       }
-      showVariants(await api(`/comparisons/${done.comparison_id}`));
-      say(`Comparison #${done.comparison_id}: ${variants.length} variant(s) against the baseline.`);
+      return [done.comparison_id, await api(`/comparisons/${done.comparison_id}`)];
     } finally {
-      $("variants-run").disabled = false;
+      button.disabled = false;
     }
+  }
+
+  async function runVariants() {
+    const variants = $("variants-input").value.split("\n").map((v) => v.trim()).filter(Boolean);
+    if (!variants.length) throw new Error("Write at least one variant, NAME=OVERRIDE.");
+    const say = (text) => { $("variants-status").textContent = text; };
+    const seconds = Number($("variants-time").value) || 5;
+    const [id, table] = await runComparison(variants, seconds, say, $("variants-run"));
+    showVariants(table);
+    say(`Comparison #${id}: ${variants.length} variant(s) against the baseline.`);
+  }
+
+  // The ride-time trade-off (as `schoolrun tradeoff`): the plan at each value of a
+  // pupil's on-board minute, variants named ride<pence>p as routing.tradeoff names them.
+  async function runTradeoff() {
+    const values = $("tradeoff-values").value.split(",").map((v) => Number(v.trim()))
+      .filter((v) => Number.isFinite(v) && v > 0);
+    if (!values.length) throw new Error("Give at least one value above £0, e.g. 0.05,0.1.");
+    const variants = values.map((v) => `ride${Math.round(v * 100)}p=ride_minute_value_gbp=${v.toFixed(2)}`);
+    const say = (text) => { $("tradeoff-status").textContent = text; };
+    const seconds = Number($("tradeoff-time").value) || 5;
+    const [id, table] = await runComparison(variants, seconds, say, $("tradeoff-run"));
+    showTradeoff(table);
+    say(`Trade-off from comparison #${id}: ${values.length + 1} values of a pupil's minute.`);
+  }
+
+  function showTradeoff(table) {
+    const value = (name) => (name === "baseline" ? 0 : Number((/^ride(\d+)p$/.exec(name) || [])[1]));
+    const points = table.rows
+      .filter((r) => !r.error && (r.variant === "baseline" || /^ride\d+p$/.test(r.variant)))
+      .map((r) => ({ r, pence: value(r.variant) }))
+      .sort((a, b) => a.pence - b.pence);
+    $("tradeoff-table").querySelector("tbody").replaceChildren(
+      ...points.map(({ r, pence }) => el(
+        "tr", {},
+        el("th", { scope: "row" }, r.variant === "baseline" ? "policy's own value" : `£${(pence / 100).toFixed(2)}`),
+        el("td", { class: "num" }, gbp(r.annual_cost_gbp * 100)),
+        el("td", { class: "num" }, `${Number(r.mean_ride_min).toFixed(1)} min`),
+        el("td", { class: "num" }, `${Number(r.max_ride_min).toFixed(1)} min`),
+        el("td", { class: "num" }, r.pupils_over_45_min)
+      ))
+    );
+    $("tradeoff-empty").hidden = true;
+    $("tradeoff-table").hidden = false;
+    $("tradeoff-figure").hidden = false;
+    const today = table.rows.find((r) => r.variant === "current" && !r.error);
+    drawChart([
+      ...(today ? [{ name: "today", cost: today.annual_cost_gbp * 100, ride: today.mean_ride_min, worst: today.max_ride_min, kind: "current" }] : []),
+      ...points.map(({ r, pence }) => ({
+        name: r.variant === "baseline" ? "policy" : `£${(pence / 100).toFixed(2)}/min`,
+        cost: r.annual_cost_gbp * 100, ride: r.mean_ride_min, worst: r.max_ride_min, kind: "plan",
+      })),
+    ], "tradeoff-chart", true);
   }
 
   function showVariants(table) {
@@ -615,7 +669,7 @@
     });
   }
 
-  function drawChart(points, chartId) {
+  function drawChart(points, chartId, asCurve) {
     const chart = $(chartId || "cost-chart");
     chart.replaceChildren();
     const width = Number(chart.getAttribute("width"));
@@ -643,6 +697,12 @@
     if (current && plan) {
       chart.append(svg("line", {
         x1: x(current.ride), y1: y(current.cost / 100000), x2: x(plan.ride), y2: y(plan.cost / 100000), class: "arrow",
+      }));
+    }
+    if (asCurve) {
+      const curve = points.filter((p) => p.kind === "plan");
+      chart.append(svg("polyline", {
+        points: curve.map((p) => `${x(p.ride)},${y(p.cost / 100000)}`).join(" "), class: "curve",
       }));
     }
     for (const p of points) {

@@ -372,9 +372,7 @@ def test_finance_sees_the_comparison_and_chart_and_no_pupils(page: Any) -> None:
     _shot(page, "finance")
 
 
-def test_finance_runs_variants_and_sees_modes_and_the_tradeoff_empty_state(
-    page: Any, site: Site
-) -> None:
+def test_finance_runs_variants_and_the_tradeoff_and_sees_modes(page: Any, site: Site) -> None:
     _sign_in(page, "finance")
     # Every way to school: priced per pupil, rows numbered, no pupil named.
     page.wait_for_selector("#modes-switches tbody tr")
@@ -386,8 +384,8 @@ def test_finance_runs_variants_and_sees_modes_and_the_tradeoff_empty_state(
     assert re.fullmatch(r"#\d+", rows.first.locator("td").first.text_content() or "")
     assert "all at once" in page.text_content("#modes-assumption")
     assert re.search(r"Cheapest way each pupil's needs allow: ", page.text_content("#modes-status"))
-    # The trade-off curve is not served yet: a clear empty state, not a blank.
-    assert "not available in this service yet" in page.inner_text("#tradeoff-empty")
+    # No trade-off curve yet: a clear empty state, not a blank.
+    assert "No trade-off curve yet" in page.inner_text("#tradeoff-empty")
     # What-if variants: a comparison job the finance user starts; the test runs the worker.
     page.fill("#variants-input", "nomix=mixed_schools=false")
     page.fill("#variants-time", "1")
@@ -402,6 +400,18 @@ def test_finance_runs_variants_and_sees_modes_and_the_tradeoff_empty_state(
     body = page.text_content("body")
     for forbidden in [*_forbidden_names(), "Amira", "Devraj", "P001", "P004"]:
         assert forbidden not in body, forbidden
+    # The ride-time trade-off: one comparison job over values of a pupil's minute.
+    page.fill("#tradeoff-values", "0.1")
+    page.fill("#tradeoff-time", "1")
+    page.click("#tradeoff-run")
+    expect(page.locator("#tradeoff-status")).to_contain_text("waiting for the worker")
+    assert site.worker.run_once()
+    page.wait_for_selector("#tradeoff-table tbody tr")
+    values = page.locator("#tradeoff-table tbody th").all_text_contents()
+    assert values == ["policy's own value", "£0.10"]
+    assert page.locator("#tradeoff-chart polyline.curve").count() == 1
+    assert page.locator("#tradeoff-chart circle.point-plan").count() == 2
+    assert page.is_hidden("#tradeoff-empty")
     _shot(page, "finance-whatifs")
 
 
