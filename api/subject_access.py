@@ -55,12 +55,15 @@ def _plan_records(session: Session, scenario_id: int, pupil_id: str) -> list[dic
                 .order_by(PlanTripRow.run)
             )
         ]
+        # Only the routes that carry them (their journeys name them): a plan has
+        # thousands of stops, the pupil's routes a few dozen.
+        route_ids = sorted({j["route_id"] for j in journeys})
         stops = [
             {"route_id": route_id, "run": run, **_columns(stop)}
             for stop, route_id, run in session.execute(
                 select(PlanStopRow, PlanRouteRow.route_id, PlanRouteRow.run)
                 .join(PlanRouteRow, PlanStopRow.route_row_id == PlanRouteRow.id)
-                .where(PlanRouteRow.plan_id == plan.id)
+                .where(PlanRouteRow.plan_id == plan.id, PlanRouteRow.route_id.in_(route_ids))
                 .order_by(PlanRouteRow.position, PlanStopRow.position)
             )
             if pupil_id in stop.pupil_ids
@@ -88,7 +91,7 @@ def _plan_records(session: Session, scenario_id: int, pupil_id: str) -> list[dic
 
 def _audit_query(
     scenario_id: int, pseudonym: str, school_id: str, plan_ids: Sequence[int]
-) -> Select[AuditRow]:
+) -> Select[Any]:
     about = [
         AuditRow.resource.contains(pseudonym),
         AuditRow.resource == f"scenario:{scenario_id}",
@@ -99,7 +102,8 @@ def _audit_query(
             AuditRow.resource.startswith(f"plan:{plan_id}/"),
             AuditRow.resource == f"school:{school_id}/plan:{plan_id}",
         ]
-    return select(AuditRow).where(or_(*about)).order_by(AuditRow.id)
+    # Plain rows, not ORM objects: a busy scenario has thousands of audit rows about it.
+    return select(*AuditRow.__table__.columns).where(or_(*about)).order_by(AuditRow.id)
 
 
 def pupil_record(
@@ -114,9 +118,9 @@ def pupil_record(
     scenario = session.get(ScenarioRow, scenario_id)
     assert scenario is not None  # the pupil row references it
     plans = _plan_records(session, scenario_id, pupil_id)
-    audit_rows = session.scalars(
+    audit_rows = session.execute(
         _audit_query(scenario_id, pseudonym, pupil.school_id, [p["plan_id"] for p in plans])
-    )
+    ).mappings()
     return {
         "scenario": {"id": scenario.id, "name": scenario.name},
         "pseudonym": pseudonym,
@@ -131,7 +135,7 @@ def pupil_record(
             r for r in scenario.current_routes if pupil_id in r.get("pupil_ids", [])
         ],
         "plans": plans,
-        "audit": [_columns(r) for r in audit_rows],
+        "audit": [{k: _plain(v) for k, v in r.items()} for r in audit_rows],
     }
 
 
