@@ -11,14 +11,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.models import JobRow, PlanRouteRow, PlanRow, PlanUnassignedRow
+from routing.clock import SECONDS_PER_DAY, format_clock
 
 MAX_ID = 2**62  # path ids beyond any database integer are simply not found
 
 
 def clock(seconds_after_midnight: int) -> str:
     """``29700`` -> ``"08:15"`` (times past midnight wrap; negative clamp to 00:00)."""
-    s = max(0, int(seconds_after_midnight)) % (24 * 3600)
-    return f"{s // 3600:02d}:{(s % 3600) // 60:02d}"
+    return format_clock(max(0, int(seconds_after_midnight)) % SECONDS_PER_DAY)
 
 
 class ErrorResponse(BaseModel):

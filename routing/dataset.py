@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
+from routing.clock import format_clock
 from routing.errors import InvalidScenarioError, RowIssue
 from routing.model import (
     SECONDS_PER_MINUTE,
@@ -318,8 +319,8 @@ def write_scenario(scenario: Scenario, folder: Path) -> None:
                 _fmt_float(s.lat),
                 s.postcode,
                 s.local_authority,
-                _fmt_hhmm(s.am_start_s),
-                _fmt_hhmm(s.pm_end_s),
+                format_clock(s.am_start_s, show_seconds="if_any"),
+                format_clock(s.pm_end_s, show_seconds="if_any"),
                 _fmt_minutes(s.arrive_window_open_s),
                 _fmt_minutes(s.arrive_window_close_s),
                 _fmt_minutes(s.pm_max_wait_s),
@@ -1445,12 +1446,6 @@ def _fmt_minutes(seconds: int) -> str:
     if seconds % SECONDS_PER_MINUTE == 0:
         return str(seconds // SECONDS_PER_MINUTE)
     return repr(seconds / SECONDS_PER_MINUTE)
-
-
-def _fmt_hhmm(seconds: int) -> str:
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
 
 
 def _toml_str(value: str) -> str:

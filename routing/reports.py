@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from routing.clock import format_clock
 from routing.errors import InvalidScenarioError, RoutingError
 from routing.model import METRES_PER_MILE, Plan, Pupil, Route, Run, Scenario, StopKind
 from routing.plan_file import PLAN_FILE, write_plan_json
@@ -137,14 +138,6 @@ def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, ob
     return path
 
 
-def clock(seconds_after_midnight: int, *, with_seconds: bool = True) -> str:
-    """``HH:MM:SS`` (or ``HH:MM``) of a time of day in seconds after midnight."""
-    seconds = int(seconds_after_midnight)
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}" if with_seconds else f"{hours:02d}:{minutes:02d}"
-
-
 # --------------------------------------------------------------------------- plan files
 
 
@@ -210,9 +203,11 @@ def stops_rows(plan: Plan, scenario: Scenario | None = None) -> list[dict[str, o
                         "school_id": school_id,
                         "lon": stop.lon,
                         "lat": stop.lat,
-                        "arrival_time": clock(stop.arrival_s),
-                        "service_start_time": clock(stop.service_start_s),
-                        "departure_time": clock(stop.departure_s),
+                        "arrival_time": format_clock(stop.arrival_s, show_seconds="always"),
+                        "service_start_time": format_clock(
+                            stop.service_start_s, show_seconds="always"
+                        ),
+                        "departure_time": format_clock(stop.departure_s, show_seconds="always"),
                         "flag": flags.get((route.run, pupil_id), ""),
                     }
                 )
@@ -382,9 +377,11 @@ def routes_geojson(
                         "kind": stop.kind.value,
                         "school_id": stop.school_id,
                         "pupil_ids": list(stop.pupil_ids),
-                        "arrival_time": clock(stop.arrival_s),
-                        "service_start_time": clock(stop.service_start_s),
-                        "departure_time": clock(stop.departure_s),
+                        "arrival_time": format_clock(stop.arrival_s, show_seconds="always"),
+                        "service_start_time": format_clock(
+                            stop.service_start_s, show_seconds="always"
+                        ),
+                        "departure_time": format_clock(stop.departure_s, show_seconds="always"),
                     },
                 }
             )
@@ -496,8 +493,8 @@ def school_pickup_list(
                             name,
                             PickupListRow(
                                 pupil=name,
-                                pickup_time=clock(picked[pid], with_seconds=False),
-                                arrival_time=clock(stop.service_start_s, with_seconds=False),
+                                pickup_time=format_clock(picked[pid]),
+                                arrival_time=format_clock(stop.service_start_s),
                                 vehicle=_vehicle_words(route),
                                 assistant="yes" if route.has_assistant else "no",
                             ),
@@ -720,7 +717,7 @@ def route_sheet(
         stops.append(
             RouteSheetStop(
                 seq=seq,
-                time=clock(stop.service_start_s, with_seconds=False),
+                time=format_clock(stop.service_start_s),
                 action="Pick up" if stop.kind is StopKind.PICKUP else "Drop off",
                 pupils=", ".join(display_name(p) for p in on_stop),
                 place=place,

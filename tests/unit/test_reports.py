@@ -31,7 +31,6 @@ from routing.model import (
 )
 from routing.reports import (
     PICKUP_LIST_COLUMNS,
-    clock,
     csv_text,
     display_name,
     road_path_coords,
@@ -210,18 +209,6 @@ def test_csv_text_neutralises_injection_cells_and_round_trips() -> None:
     text = csv_text(("a", "b"), [{"a": '=HYPERLINK("x")', "b": 'x,"y"'}, {"a": "ok"}])
     rows = list(csv.reader(io.StringIO(text)))
     assert rows == [["a", "b"], ['\'=HYPERLINK("x")', 'x,"y"'], ["ok", ""]]
-
-
-@pytest.mark.parametrize(
-    ("seconds", "with_seconds", "expected"),
-    [
-        (0, True, "00:00:00"),  # midnight
-        (8 * 3600 + 5 * 60 + 7, True, "08:05:07"),  # a morning time
-        (15 * 3600 + 59, False, "15:00"),  # minutes only, seconds dropped
-    ],
-)
-def test_clock(seconds: int, with_seconds: bool, expected: str) -> None:
-    assert clock(seconds, with_seconds=with_seconds) == expected
 
 
 def test_plan_files_have_the_agreed_columns_and_rows(tmp_path: Path) -> None:
