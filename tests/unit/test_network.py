@@ -20,7 +20,7 @@ import osmnx as ox
 import pytest
 from shapely.geometry import LineString
 
-from routing import network
+import routing.network.graph as network_graph
 from routing.errors import InvalidScenarioError, NetworkUnavailableError
 from routing.matrix import (
     DEPOT_LOCATION_ID,
@@ -307,7 +307,7 @@ def test_prepared_graph_is_pickled_so_a_new_process_skips_parsing(
     path = _save_graphml_gz(_grid_graph(), tmp_path / "g.graphml.gz")
     first = load_road_graph(path, cache_dir=tmp_path / "graphs")
     assert len(list((tmp_path / "graphs").glob("drive-graph-*.pickle"))) == 1
-    network._load_graph_cached.cache_clear()  # as if in a new process
+    network_graph._load_graph_cached.cache_clear()  # as if in a new process
 
     def no_parse(*args: object, **kwargs: object) -> None:
         raise AssertionError("GraphML must not be parsed on a cache hit")
@@ -427,7 +427,7 @@ def test_build_travel_matrix_second_call_comes_from_the_disk_cache(
     def no_compute(*args: object, **kwargs: object) -> None:
         raise AssertionError("network_matrix must not run on a cache hit")
 
-    monkeypatch.setattr(network, "network_matrix", no_compute)
+    monkeypatch.setattr(network_graph, "network_matrix", no_compute)
     second = build_travel_matrix(scenario, tmp_path, cache_dir=cache)
     np.testing.assert_array_equal(first.duration_s, second.duration_s)
     np.testing.assert_array_equal(first.distance_m, second.distance_m)
