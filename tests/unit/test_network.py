@@ -1,4 +1,4 @@
-"""Road graphs, snapping, travel matrices, walks and fetching (routing/network.py).
+"""Road graphs, snapping, travel matrices, walks and fetching (routing/network/).
 
 Most tests use a synthetic grid near (3 E, 0 N), where one UTM metre is one metre to
 within 0.1%: 4 x 4 junctions 0.01 degrees (about 1.1 km) apart, every edge two-way with a
@@ -20,6 +20,7 @@ import osmnx as ox
 import pytest
 from shapely.geometry import LineString
 
+import routing.network.build as network_build
 import routing.network.graph as network_graph
 from routing.errors import InvalidScenarioError, NetworkUnavailableError
 from routing.matrix import (
@@ -427,7 +428,7 @@ def test_build_travel_matrix_second_call_comes_from_the_disk_cache(
     def no_compute(*args: object, **kwargs: object) -> None:
         raise AssertionError("network_matrix must not run on a cache hit")
 
-    monkeypatch.setattr(network_graph, "network_matrix", no_compute)
+    monkeypatch.setattr(network_build, "network_matrix", no_compute)
     second = build_travel_matrix(scenario, tmp_path, cache_dir=cache)
     np.testing.assert_array_equal(first.duration_s, second.duration_s)
     np.testing.assert_array_equal(first.distance_m, second.distance_m)
