@@ -78,6 +78,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from routing.dataset import load_scenario, write_scenario  # noqa: E402
+from routing.matrix import great_circle_m  # noqa: E402
 from routing.model import (  # noqa: E402
     METRES_PER_MILE,
     CurrentRoute,
@@ -98,7 +99,6 @@ SEED = 20260128
 ACADEMIC_YEAR_START = 2025  # 2025/26: ages are on 31 August 2025
 CIRCUITY = 1.35  # road distance ~ great-circle x 1.35 (pricing and estimates)
 JITTER_M = 40.0
-EARTH_RADIUS_M = 6_371_000.0
 CONTRACT_NOISE_SIGMA = 0.08
 UNKNOWN_PRICE_SHARE = 0.02
 NEIGHBOUR_M = 5000.0  # a planner adds a lone pupil to a group passing within this distance
@@ -338,13 +338,6 @@ LAST_NAMES = [
 
 
 # --------------------------------------------------------------------------- geometry
-
-
-def great_circle_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlmb = phi2 - phi1, math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
 def road_m(a: tuple[float, float], b: tuple[float, float]) -> float:
