@@ -92,14 +92,19 @@ def route_cost_pence(
     return run_cost_pence(fixed, vehicle_type.cost_per_mile_pence, distance_m)
 
 
+def mileage_pence(pence_per_mile: int, distance_m: int) -> Fraction:
+    """Exact pence for ``distance_m`` at ``pence_per_mile`` (round once, at the end, with
+    :func:`round_pence`)."""
+    return pence_per_mile * Fraction(distance_m) / _METRES_PER_MILE
+
+
 def run_cost_pence(fixed_pence: Fraction, cost_per_mile_pence: int, distance_m: int) -> int:
     """A run's fixed share of the day plus its mileage, exact, rounded half up to pence.
 
     :func:`route_cost_pence` and the solver's route prices (:func:`units_run_cost_pence`)
     both come through here, so the checker recomputes the same penny.
     """
-    mileage = cost_per_mile_pence * Fraction(distance_m) / _METRES_PER_MILE
-    return round_pence(fixed_pence + mileage)
+    return round_pence(fixed_pence + mileage_pence(cost_per_mile_pence, distance_m))
 
 
 def units_run_cost_pence(
