@@ -29,19 +29,19 @@ from routing.model import Run, Scenario
 def eligibility_decisions(
     session: Session, scenario_id: int, *, school_id: str | None = None, as_of: date | None = None
 ) -> list[Any] | None:
-    """Every pupil's decision (``routing.eligibility.assess_scenario``), optionally of one
+    """Every pupil's decision (``routing.pipeline.assess_source``), optionally of one
     school; None when the scenario does not exist.
 
     Walks are measured on the scenario's walk network when it was loaded from a folder
     that has one, else estimated and marked indicative.
     """
-    from routing.eligibility import assess_scenario
+    from routing.pipeline import assess_source
 
     loaded = load_scenario(session, scenario_id)
     if loaded is None:
         return None
     scenario, source_dir = with_server_files(*loaded)
-    decisions = assess_scenario(scenario, source_dir, as_of=as_of)
+    decisions = list(assess_source(scenario, source_dir, as_of=as_of).decisions)
     if school_id is not None:
         decisions = [d for d in decisions if d.school_id == school_id]
     return decisions

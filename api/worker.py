@@ -19,7 +19,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,16 +28,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api import jobs
 from api.config import Settings, get_settings
-from api.convert import from_jsonable, to_jsonable
+from api.convert import to_jsonable
 from api.db import make_engine, make_session_factory
 from api.errors import domain_error_status
 from api.migrate import upgrade_to_head
 from api.models import ComparisonRow, JobRow
 from api.plan_store import add_plan
+from api.policy_overrides import apply_policy_overrides
 from api.retention import PeriodicPurge
 from api.scenario_store import load_scenario, with_server_files
 from routing.errors import InvalidScenarioError, RoutingError
-from routing.model import Plan, Policy, Run, Scenario, SolveParams, SolveProgress
+from routing.model import Plan, Run, Scenario, SolveParams, SolveProgress
 
 logger = logging.getLogger(__name__)
 
@@ -73,14 +74,14 @@ def pipeline_solve(
     progress: ProgressFn,
     settings: Settings,
 ) -> SolveOutcome:
-    """Travel matrix, then the pipeline (solve, check, cost): all domain work in routing/."""
+    """The pipeline's ``plan_source`` (matrix, solve, check, cost), then route GeoJSON."""
     from routing.comparison import comparison_to_dict
-    from routing.network import build_travel_matrix
-    from routing.pipeline import plan_scenario
+    from routing.pipeline import plan_source
     from routing.reports import road_path_coords, routes_geojson
 
-    matrix = build_travel_matrix(scenario, source_dir, cache_dir=settings.cache_dir)
-    result = plan_scenario(scenario, matrix, params, runs=runs, progress=progress)
+    result = plan_source(
+        scenario, source_dir, params, runs=runs, progress=progress, cache_dir=settings.cache_dir
+    )
     # Road geometry needs the road graph: draw it here, once, not in a request handler.
     geojson = routes_geojson(result.plan, path_coords=road_path_coords(scenario, source_dir))
     return SolveOutcome(
@@ -112,22 +113,22 @@ def pipeline_compare(
     on_step: Callable[[str], None],
     settings: Settings,
 ) -> dict[str, Any]:
-    """Plan the baseline and each variant (``routing.variants.compare_variants``) and
-    return the side-by-side table as JSON (``variant_table_to_dict``: no pupil names).
+    """The pipeline's ``compare_source_variants``, the side-by-side table as JSON
+    (``variant_table_to_dict``: no pupil names).
 
     Price-list files are refused (``allow_price_files=False``): a caller must not make
     the service read files on the server.
     """
-    from routing.network import build_travel_matrix
-    from routing.pipeline import plan_scenario
-    from routing.variants import compare_variants, variant_table_to_dict
+    from routing.pipeline import compare_source_variants
+    from routing.variants import variant_table_to_dict
 
-    table = compare_variants(
+    table = compare_source_variants(
         scenario,
-        lambda s: build_travel_matrix(s, source_dir, cache_dir=settings.cache_dir),
-        lambda s, m: plan_scenario(s, m, params, runs=runs),
-        list(variants),
-        base_dir=None,
+        source_dir,
+        params,
+        variants,
+        runs=runs,
+        cache_dir=settings.cache_dir,
         include_current=include_current,
         allow_price_files=False,
         progress=on_step,
@@ -138,25 +139,6 @@ def pipeline_compare(
 
 def runs_of(value: str) -> tuple[Run, ...]:
     return (Run.AM, Run.PM) if value == "both" else (Run(value),)
-
-
-def apply_policy_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
-    """The scenario with some policy fields replaced (validated by ``Policy`` itself)."""
-    if not overrides:
-        return scenario
-
-    merged = {**to_jsonable(scenario.policy), **overrides}
-    try:
-        policy = from_jsonable(Policy, merged, strict=True)
-    except KeyError as err:
-        msg = f"Unknown policy field '{err.args[0]}' in policy_overrides."
-        raise InvalidScenarioError(msg) from err
-    except (TypeError, ValueError) as err:
-        if isinstance(err, InvalidScenarioError):
-            raise
-        msg = f"policy_overrides has a value of the wrong type: {err}."
-        raise InvalidScenarioError(msg) from err
-    return replace(scenario, policy=policy)
 
 
 class _Progress:

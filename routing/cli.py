@@ -148,27 +148,27 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 def _cmd_eligibility(args: argparse.Namespace) -> int:
     from routing.dataset import load_scenario
     from routing.eligibility import format_eligibility_summary, write_eligibility_outputs
+    from routing.pipeline import assess_source
 
-    scenario = load_scenario(args.scenario)
-    decisions, written = write_eligibility_outputs(scenario, args.scenario, args.out)
-    print(format_eligibility_summary(decisions))
+    result = assess_source(load_scenario(args.scenario), args.scenario, with_walks=True)
+    written = write_eligibility_outputs(result.decisions, result.walks_geojson, args.out)
+    print(format_eligibility_summary(result.decisions))
     print(f"\nWrote {', '.join(p.name for p in written)} to {args.out}/")
     return 0
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from routing.dataset import load_scenario
-    from routing.network import build_travel_matrix
-    from routing.pipeline import plan_scenario
-    from routing.variants import compare_variants, format_variant_table, write_variant_outputs
+    from routing.pipeline import compare_source_variants
+    from routing.variants import format_variant_table, write_variant_outputs
 
     params = SolveParams(time_limit_s=args.time_limit, seed=args.seed, num_workers=args.workers)
-    scenario = load_scenario(args.scenario)
-    table = compare_variants(
-        scenario,
-        lambda s: build_travel_matrix(s, args.scenario, cache_dir=args.cache_dir),
-        lambda s, m: plan_scenario(s, m, params),
+    table = compare_source_variants(
+        load_scenario(args.scenario),
+        args.scenario,
+        params,
         list(args.variant),
+        cache_dir=args.cache_dir,
         base_dir=Path.cwd(),
         progress=lambda line: print(line, file=sys.stderr),
     )

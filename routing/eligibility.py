@@ -739,44 +739,32 @@ def format_eligibility_summary(decisions: Sequence[EligibilityDecision]) -> str:
 
 
 def write_eligibility_outputs(
-    scenario: Scenario,
-    scenario_dir: Path | None,
+    decisions: Sequence[EligibilityDecision],
+    walks_geojson: dict[str, Any] | None,
     out_dir: Path,
-    *,
-    as_of: date | None = None,
-    with_routes: bool = True,
-) -> tuple[list[EligibilityDecision], list[Path]]:
-    """Assess every pupil and write ``eligibility.csv`` and ``eligibility_routes.geojson``.
+) -> list[Path]:
+    """Write ``eligibility.csv`` and, given the walks, ``eligibility_routes.geojson``.
 
     Parameters
     ----------
-    scenario
-        The scenario.
-    scenario_dir
-        Its folder (for the walk graph).
+    decisions
+        Every pupil's decision (``routing.pipeline.assess_source``).
+    walks_geojson
+        The walks drawn (:func:`eligibility_routes_geojson`), or None for the CSV only.
     out_dir
         Output folder (created).
-    as_of
-        Assessment date (see :func:`assess_eligibility`).
-    with_routes
-        Also draw every walk (one shortest-path search per pupil on a walk network;
-        without it only the CSV is written, from one multi-source search).
 
     Returns
     -------
-    tuple of (list of EligibilityDecision, list of Path)
-        The decisions (print them with :func:`format_eligibility_summary`) and the files.
+    list of Path
+        The files written (print the decisions with :func:`format_eligibility_summary`).
     """
     import json
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    if with_routes:
-        decisions, collection = eligibility_routes_geojson(scenario, scenario_dir, as_of=as_of)
+    written = [write_eligibility_csv(decisions, out_dir / "eligibility.csv")]
+    if walks_geojson is not None:
         geojson_path = out_dir / "eligibility_routes.geojson"
-        geojson_path.write_text(json.dumps(collection, allow_nan=False) + "\n", encoding="utf-8")
+        geojson_path.write_text(json.dumps(walks_geojson, allow_nan=False) + "\n", encoding="utf-8")
         written.append(geojson_path)
-    else:
-        decisions = assess_scenario(scenario, scenario_dir, as_of=as_of)
-    written.insert(0, write_eligibility_csv(decisions, out_dir / "eligibility.csv"))
-    return decisions, written
+    return written

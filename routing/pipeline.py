@@ -1,25 +1,39 @@
-"""The one call both faces use: scenario -> matrix -> solve -> check -> cost.
+"""The steps both faces use: source -> matrix -> solve -> check -> cost, eligibility and
+the comparison of variants.
 
-The CLI and the API's job worker both call :func:`plan_scenario`, so the order of the
-steps lives here and neither face re-implements it.
+A *source* is a validated scenario and the folder its files came from (``None`` for one
+with no files: the matrix is then approximate and walks are estimated). The CLI and the
+API's job worker call the same functions here, so the order of the steps lives in one
+place and neither face re-implements it:
+
+- :func:`build_matrix`: source -> travel matrix (and how long it took);
+- :func:`plan_scenario`: scenario + matrix -> a checked, priced plan;
+- :func:`plan_source` (and :func:`plan_folder`, which first reads the folder): both;
+- :func:`assess_source`: source -> every pupil's eligibility decision (and walks);
+- :func:`compare_source_variants`: source -> the baseline and each variant planned by
+  :func:`plan_scenario` side by side.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 from routing.checks import Violation, check_plan
 from routing.comparison import Comparison, compare
 from routing.dataset import load_scenario
 from routing.decompose import plan_run
+from routing.eligibility import EligibilityDecision, assess_scenario, eligibility_routes_geojson
 from routing.errors import InfeasiblePlanError
 from routing.matrix import TravelMatrix
 from routing.model import Plan, Route, Run, Scenario, SolveParams, SolveProgress, Unassigned
 from routing.network import build_travel_matrix
+from routing.variants import VariantTable, compare_variants
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +135,47 @@ def plan_scenario(
     )
 
 
+def build_matrix(
+    scenario: Scenario, source_dir: Path | None, *, cache_dir: Path | None = None
+) -> tuple[TravelMatrix, float]:
+    """Source -> travel matrix: road times from the folder's network, else approximate.
+
+    Parameters
+    ----------
+    scenario
+        The validated scenario.
+    source_dir
+        The folder its files (road network) came from; None for a scenario without files.
+    cache_dir
+        Where built matrices are cached (None: no cache).
+
+    Returns
+    -------
+    tuple of (TravelMatrix, float)
+        The matrix and the seconds it took to build (or read from the cache).
+    """
+    started = time.perf_counter()
+    matrix = build_travel_matrix(scenario, source_dir, cache_dir=cache_dir)
+    return matrix, time.perf_counter() - started
+
+
+def plan_source(
+    scenario: Scenario,
+    source_dir: Path | None,
+    params: SolveParams,
+    *,
+    runs: tuple[Run, ...] = (Run.AM, Run.PM),
+    progress: ProgressFn | None = None,
+    cache_dir: Path | None = None,
+) -> PlanResult:
+    """Build the source's travel matrix and plan it (:func:`build_matrix`, then
+    :func:`plan_scenario`)."""
+    matrix, matrix_seconds = build_matrix(scenario, source_dir, cache_dir=cache_dir)
+    return plan_scenario(
+        scenario, matrix, params, runs=runs, progress=progress, matrix_seconds=matrix_seconds
+    )
+
+
 def plan_folder(
     folder: Path,
     params: SolveParams,
@@ -134,9 +189,103 @@ def plan_folder(
     scenario = load_scenario(folder)
     if scenario_transform is not None:
         scenario = scenario_transform(scenario)
-    started = time.perf_counter()
-    matrix = build_travel_matrix(scenario, folder, cache_dir=cache_dir)
-    matrix_seconds = time.perf_counter() - started
-    return plan_scenario(
-        scenario, matrix, params, runs=runs, progress=progress, matrix_seconds=matrix_seconds
+    return plan_source(scenario, folder, params, runs=runs, progress=progress, cache_dir=cache_dir)
+
+
+@dataclass(frozen=True, slots=True)
+class EligibilityResult:
+    """Every pupil's decision, in the scenario's pupil order, and optionally their walks."""
+
+    decisions: tuple[EligibilityDecision, ...]
+    walks_geojson: dict[str, Any] | None = None
+
+
+def assess_source(
+    scenario: Scenario,
+    source_dir: Path | None,
+    *,
+    as_of: date | None = None,
+    with_walks: bool = False,
+) -> EligibilityResult:
+    """Source -> eligibility: who is entitled to transport, and why.
+
+    Parameters
+    ----------
+    scenario
+        The validated scenario.
+    source_dir
+        Its folder (for the walk network); None: walks are estimated and decisions are
+        marked indicative.
+    as_of
+        Assessment date for ages from dates of birth.
+    with_walks
+        Also draw every pupil's walk as GeoJSON (one path search per pupil; without it
+        one multi-source search measures them all).
+
+    Returns
+    -------
+    EligibilityResult
+        The decisions and, when asked for, the walks.
+    """
+    if with_walks:
+        decisions, walks = eligibility_routes_geojson(scenario, source_dir, as_of=as_of)
+        return EligibilityResult(tuple(decisions), walks)
+    return EligibilityResult(tuple(assess_scenario(scenario, source_dir, as_of=as_of)))
+
+
+def compare_source_variants(
+    scenario: Scenario,
+    source_dir: Path | None,
+    params: SolveParams,
+    variants: Sequence[str],
+    *,
+    runs: tuple[Run, ...] = (Run.AM, Run.PM),
+    cache_dir: Path | None = None,
+    base_dir: Path | None = None,
+    include_current: bool = True,
+    allow_price_files: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> VariantTable:
+    """Plan the baseline and each variant with :func:`plan_scenario` on the source's
+    matrices (:func:`build_matrix`), side by side (:func:`routing.variants.compare_variants`).
+
+    Parameters
+    ----------
+    scenario, source_dir
+        The source (see :func:`build_matrix`).
+    params, runs
+        Solver settings for every plan; ``time_limit_s`` applies to each run of each.
+    variants
+        ``NAME=OVERRIDES`` texts (see :mod:`routing.variants.overrides`).
+    cache_dir
+        Matrix cache (see :func:`build_matrix`).
+    base_dir, allow_price_files
+        Where relative ``vehicle_prices`` paths are read, and whether price-list files
+        are accepted at all (a service passes False).
+    include_current
+        Add today's arrangement as a row, when the scenario has current routes.
+    progress
+        Called with a line of text as each plan starts.
+
+    Returns
+    -------
+    VariantTable
+        ``current`` (if asked and known), ``baseline``, then the variants in order.
+    """
+
+    def matrix_of(s: Scenario) -> TravelMatrix:
+        return build_matrix(s, source_dir, cache_dir=cache_dir)[0]
+
+    def plan_of(s: Scenario, m: TravelMatrix) -> PlanResult:
+        return plan_scenario(s, m, params, runs=runs)
+
+    return compare_variants(
+        scenario,
+        matrix_of,
+        plan_of,
+        list(variants),
+        base_dir=base_dir,
+        include_current=include_current,
+        allow_price_files=allow_price_files,
+        progress=progress,
     )

@@ -36,7 +36,7 @@ from api.schemas import (
     plan_response,
     plan_summary_response,
 )
-from api.worker import apply_policy_overrides
+from api.policy_overrides import apply_policy_overrides
 from routing.model import Policy, Run
 
 router = APIRouter(prefix="/api/v1", tags=["plans"])

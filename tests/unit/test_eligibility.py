@@ -35,6 +35,7 @@ from routing.model import (
     VehicleCategory,
     VehicleType,
 )
+from routing.pipeline import assess_source
 
 MILE = METRES_PER_MILE
 SCHOOL = School(
@@ -401,7 +402,9 @@ def test_eligibility_csv_and_summary(tmp_path: Path) -> None:
 
 def test_eligibility_outputs_agree_with_the_walks_drawn(tmp_path: Path) -> None:
     scenario = _walk_scenario(tmp_path)
-    decisions, written = write_eligibility_outputs(scenario, tmp_path, tmp_path / "out")
+    result = assess_source(scenario, tmp_path, with_walks=True)
+    decisions = result.decisions
+    written = write_eligibility_outputs(decisions, result.walks_geojson, tmp_path / "out")
     assert [p.name for p in written] == ["eligibility.csv", "eligibility_routes.geojson"]
     collection = json.loads(written[1].read_text(encoding="utf-8"))
     by_pupil = {f["properties"]["pupil_id"]: f for f in collection["features"]}
@@ -410,5 +413,7 @@ def test_eligibility_outputs_agree_with_the_walks_drawn(tmp_path: Path) -> None:
     assert by_pupil["P2"]["properties"]["rule"] == "distance_unknown"
     fast = assess_scenario(scenario, tmp_path)  # one multi-source search, the CSV's way
     assert [d.walk_distance_m for d in decisions] == [d.walk_distance_m for d in fast]
-    _, csv_only = write_eligibility_outputs(scenario, tmp_path, tmp_path / "csv", with_routes=False)
+    csv_only = write_eligibility_outputs(
+        assess_source(scenario, tmp_path).decisions, None, tmp_path / "csv"
+    )
     assert [p.name for p in csv_only] == ["eligibility.csv"]
