@@ -8,21 +8,17 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from api import audit, features, jobs
+from api import audit, features, submit
 from api.auth import Principal, Role
-from api.convert import from_jsonable
 from api.deps import (
-    IdempotencyKey,
     Officer,
     OfficerOrFinance,
     ReadSessionDep,
     SessionDep,
-    SessionFactoryDep,
-    SettingsDep,
 )
 from api.errors import ApiError, not_found
 from api.exports import plan_csv, plan_geojson
-from api.models import PlanRow, ScenarioRow
+from api.models import PlanRow
 from api.plan_store import get_plan
 from api.schemas import (
     MAX_ID,
@@ -36,29 +32,13 @@ from api.schemas import (
     plan_response,
     plan_summary_response,
 )
-from api.policy_overrides import apply_policy_overrides
-from routing.model import Policy, Run
+from routing.model import Run
 
 router = APIRouter(prefix="/api/v1", tags=["plans"])
 
 PlanId = Annotated[int, Path(ge=1, le=MAX_ID, description="Plan id")]
 ScenarioId = Annotated[int, Path(ge=1, le=MAX_ID, description="Scenario id")]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse}}
-
-
-def _check_overrides(policy: dict[str, Any], overrides: dict[str, Any]) -> None:
-    from routing.model import Scenario, VehicleCategory, VehicleType
-
-    # Validate against the stored policy now, so a bad override is a 422 at once
-    # rather than a failed job later.
-    probe = Scenario(
-        name="probe",
-        schools=(),
-        pupils=(),
-        vehicle_types=(VehicleType(name="v", category=VehicleCategory.TAXI, capacity_seats=1),),
-        policy=from_jsonable(Policy, policy),
-    )
-    apply_policy_overrides(probe, overrides)
 
 
 @router.post(
@@ -71,63 +51,14 @@ def submit_plan(
     scenario_id: ScenarioId,
     body: PlanRequest,
     user: OfficerOrFinance,
+    submitter: submit.JobSubmitterDep,
     response: Response,
-    session: SessionDep,
-    factory: SessionFactoryDep,
-    settings: SettingsDep,
-    idempotency_key: IdempotencyKey = None,
 ) -> JobResponse:
     """Queue a solve of the scenario; answers 202 with the job at once.
 
     Poll ``GET /api/v1/jobs/{job_id}`` for progress; the plan id appears there when done.
     """
-    scenario = session.get(ScenarioRow, scenario_id)
-    if scenario is None:
-        raise not_found("scenario", scenario_id)
-    if idempotency_key is not None:
-        earlier = jobs.find_by_idempotency_key(session, user.user_id, idempotency_key)
-        if earlier is not None:
-            # A retry answers with the first job, whatever it has become since (even
-            # past the limits below); the same key for another request is an error.
-            fingerprint = jobs.params_fingerprint(scenario_id, body.model_dump())
-            if earlier.params.get("_fingerprint") != fingerprint:
-                msg = "This Idempotency-Key was already used for a different request."
-                raise ApiError(422, "idempotency_key_reused", msg)
-            response.headers["Location"] = f"/api/v1/jobs/{earlier.id}"
-            return JobResponse.from_row(earlier, jobs.plan_id_of(session, earlier.id))
-    if body.time_limit_s > settings.max_time_limit_s:
-        msg = (
-            f"time_limit_s {body.time_limit_s:g} is over the limit of "
-            f"{settings.max_time_limit_s:g} s per solve."
-        )
-        raise ApiError(422, "time_limit_too_long", msg)
-    if scenario.num_pupils > settings.max_pupils_per_solve:
-        msg = (
-            f"The scenario has {scenario.num_pupils} pupils; the limit per solve is "
-            f"{settings.max_pupils_per_solve}."
-        )
-        raise ApiError(422, "too_many_pupils", msg)
-    _check_overrides(scenario.policy, dict(body.policy_overrides))
-    active = jobs.count_active(session, user.user_id)
-    if active >= settings.max_concurrent_solves_per_user:
-        msg = (
-            f"You have {active} solves queued or running; the limit is "
-            f"{settings.max_concurrent_solves_per_user}. Wait for one to finish."
-        )
-        raise ApiError(429, "too_many_solves", msg, headers={"Retry-After": "30"})
-    session.rollback()
-    try:
-        job, _created = jobs.enqueue(
-            factory,
-            scenario_id=scenario_id,
-            user_id=user.user_id,
-            params=body.model_dump(),
-            idempotency_key=idempotency_key,
-        )
-    except jobs.IdempotencyConflictError as err:
-        raise ApiError(422, "idempotency_key_reused", str(err)) from err
-    response.headers["Location"] = f"/api/v1/jobs/{job.id}"
-    return JobResponse.from_row(job, None)
+    return submitter.submit(user.user_id, scenario_id, submit.plan_job(body), response)
 
 
 @router.get("/plans", response_model=list[PlanListItemResponse])
