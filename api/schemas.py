@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.models import JobRow, PlanRouteRow, PlanRow, PlanUnassignedRow
 from routing.clock import SECONDS_PER_DAY, format_clock
+from routing.eligibility import EligibilityDecision
 
 MAX_ID = 2**62  # path ids beyond any database integer are simply not found
 
@@ -432,6 +433,22 @@ class EligibilityDecisionResponse(BaseModel):
     age_years: int
     age_band: str
 
+    @classmethod
+    def from_domain(cls, d: EligibilityDecision) -> EligibilityDecisionResponse:
+        return cls(
+            pupil_id=d.pupil_id,
+            school_id=d.school_id,
+            is_eligible=d.is_eligible,
+            rule=d.rule.value,
+            rules_met=[r.value for r in d.rules_met],
+            reason=d.reason,
+            walk_distance_m=None if d.walk_distance_m is None else round(d.walk_distance_m, 1),
+            statutory_limit_m=round(d.statutory_limit_m, 1),
+            is_indicative=d.is_indicative,
+            age_years=d.age_years,
+            age_band=d.age_band.value,
+        )
+
 
 class EligibilityResponse(BaseModel):
     scenario_id: int
@@ -449,7 +466,7 @@ class ComparisonRequest(BaseModel):
     """Finance what-ifs: the baseline and each variant planned and set side by side.
 
     Each variant is ``NAME=OVERRIDE[,OVERRIDE...]`` in the grammar of
-    ``routing/variants.py`` (e.g. ``ride60=ride_limit_primary_min=60``,
+    ``routing/variants/overrides.py`` (e.g. ``ride60=ride_limit_primary_min=60``,
     ``nomix=mixed_schools=false``, ``bell=school:ID:am_shift_min=15``,
     ``ptb=budget:P0001;P0002``, ``dearer=price_factor=1.1``,
     ``taxi=vehicle:taxi:day_rate_gbp=95``). Price-list files (``vehicle_prices:PATH``)

@@ -66,22 +66,7 @@ def read_eligibility(
         num_pupils=len(decisions),
         num_eligible=sum(d.is_eligible for d in decisions),
         is_indicative=any(d.is_indicative for d in decisions),
-        decisions=[
-            EligibilityDecisionResponse(
-                pupil_id=d.pupil_id,
-                school_id=d.school_id,
-                is_eligible=d.is_eligible,
-                rule=d.rule.value,
-                rules_met=[r.value for r in d.rules_met],
-                reason=d.reason,
-                walk_distance_m=None if d.walk_distance_m is None else round(d.walk_distance_m, 1),
-                statutory_limit_m=round(d.statutory_limit_m, 1),
-                is_indicative=d.is_indicative,
-                age_years=d.age_years,
-                age_band=d.age_band.value,
-            )
-            for d in decisions
-        ],
+        decisions=[EligibilityDecisionResponse.from_domain(d) for d in decisions],
     )
 
 
