@@ -17,7 +17,7 @@ from api.deps import (
     SessionDep,
 )
 from api.errors import ApiError, not_found
-from api.exports import plan_csv, plan_geojson
+from api.exports import document_response, plan_csv, plan_geojson
 from api.models import PlanRow
 from api.plan_store import get_plan
 from api.schemas import (
@@ -236,12 +236,4 @@ def read_route_sheet(
         run=runs[0],
         num_stops=document.num_rows,
     )
-    return Response(
-        document.text,
-        media_type=document.media_type,
-        headers={
-            "Content-Disposition": f'inline; filename="{document.filename}"',
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "no-store",
-        },
-    )
+    return document_response(document)

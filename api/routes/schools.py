@@ -15,6 +15,7 @@ from api import audit, features
 from api.auth import Principal
 from api.deps import OfficerOrSchool, ReadSessionDep
 from api.errors import not_found
+from api.exports import document_response
 from api.models import PlanRow
 from api.plan_store import school_trips
 from api.schemas import (
@@ -106,16 +107,7 @@ def _pickups_export(
         run=run.value,
         num_pupils=document.num_rows,
     )
-    disposition = "attachment" if fmt == "csv" else "inline"
-    return Response(
-        document.text,
-        media_type=document.media_type,
-        headers={
-            "Content-Disposition": f'{disposition}; filename="{document.filename}"',
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "no-store",
-        },
-    )
+    return document_response(document, disposition="attachment" if fmt == "csv" else "inline")
 
 
 @router.get(
