@@ -180,8 +180,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 def _cmd_tradeoff(args: argparse.Namespace) -> int:
     from routing.dataset import load_scenario
-    from routing.network import build_travel_matrix
-    from routing.pipeline import plan_scenario
+    from routing.pipeline import matrix_builder, planner
     from routing.tradeoff import (
         format_tradeoff,
         parse_values,
@@ -194,8 +193,8 @@ def _cmd_tradeoff(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     tradeoff = run_tradeoff(
         scenario,
-        lambda s: build_travel_matrix(s, args.scenario, cache_dir=args.cache_dir),
-        lambda s, m: plan_scenario(s, m, params),
+        matrix_builder(args.scenario, cache_dir=args.cache_dir),
+        planner(params),
         values,
         progress=lambda line: print(line, file=sys.stderr),
     )

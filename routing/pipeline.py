@@ -11,7 +11,9 @@ place and neither face re-implements it:
 - :func:`plan_source` (and :func:`plan_folder`, which first reads the folder): both;
 - :func:`assess_source`: source -> every pupil's eligibility decision (and walks);
 - :func:`compare_source_variants`: source -> the baseline and each variant planned by
-  :func:`plan_scenario` side by side.
+  :func:`plan_scenario` side by side;
+- :func:`matrix_builder` and :func:`planner`: those two steps as the callables that
+  what plans many scenarios takes (the variants, the ride-value sweep).
 """
 
 from __future__ import annotations
@@ -233,6 +235,29 @@ def assess_source(
     return EligibilityResult(tuple(assess_scenario(scenario, source_dir, as_of=as_of)))
 
 
+def matrix_builder(
+    source_dir: Path | None, *, cache_dir: Path | None = None
+) -> Callable[[Scenario], TravelMatrix]:
+    """:func:`build_matrix` for any scenario of this source (a variant, a sweep point)."""
+
+    def build(scenario: Scenario) -> TravelMatrix:
+        return build_matrix(scenario, source_dir, cache_dir=cache_dir)[0]
+
+    return build
+
+
+def planner(
+    params: SolveParams, *, runs: tuple[Run, ...] = (Run.AM, Run.PM)
+) -> Callable[[Scenario, TravelMatrix], PlanResult]:
+    """:func:`plan_scenario` with these settings, for what plans many scenarios (the
+    variants, the ride-value sweep of :mod:`routing.tradeoff`)."""
+
+    def plan(scenario: Scenario, matrix: TravelMatrix) -> PlanResult:
+        return plan_scenario(scenario, matrix, params, runs=runs)
+
+    return plan
+
+
 def compare_source_variants(
     scenario: Scenario,
     source_dir: Path | None,
@@ -272,17 +297,10 @@ def compare_source_variants(
     VariantTable
         ``current`` (if asked and known), ``baseline``, then the variants in order.
     """
-
-    def matrix_of(s: Scenario) -> TravelMatrix:
-        return build_matrix(s, source_dir, cache_dir=cache_dir)[0]
-
-    def plan_of(s: Scenario, m: TravelMatrix) -> PlanResult:
-        return plan_scenario(s, m, params, runs=runs)
-
     return compare_variants(
         scenario,
-        matrix_of,
-        plan_of,
+        matrix_builder(source_dir, cache_dir=cache_dir),
+        planner(params, runs=runs),
         list(variants),
         base_dir=base_dir,
         include_current=include_current,
