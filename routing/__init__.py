@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         RoutingError,
         UnreachableLocationError,
     )
+    from routing.matrix import TravelMatrix
     from routing.model import (
         CurrentRoute,
         IncompatiblePair,
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
         UnassignedCode,
         VehicleType,
     )
-    from routing.network import TravelMatrix, build_travel_matrix
+    from routing.network import build_travel_matrix
     from routing.pipeline import (
         EligibilityResult,
         PlanResult,
@@ -95,7 +96,7 @@ _MODULE_OF: dict[str, str] = {
     # the steps, in the order of the data flow
     "load_scenario": "routing.dataset",
     "write_scenario": "routing.dataset",
-    "TravelMatrix": "routing.network",
+    "TravelMatrix": "routing.matrix",
     "build_travel_matrix": "routing.network",
     "EligibilityDecision": "routing.eligibility",
     "assess_eligibility": "routing.eligibility",
