@@ -6,12 +6,12 @@ Pure formatting and file writing over the pipeline's results; ``cli.py`` prints 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from routing.comparison import Comparison, TableRow, comparison_table, comparison_to_dict
-from routing.model import Plan
+from routing.model import Plan, Run
 from routing.pipeline import PlanResult
 from routing.reports import road_path_coords, write_plan_files, write_summary_json
 
@@ -57,35 +57,40 @@ def comparison_lines(comparison: Comparison) -> list[str]:
     return lines
 
 
-def _unassigned_lines(plan: Plan, limit: int = 12) -> list[str]:
-    if not plan.unassigned:
-        return ["Unassigned: none"]
-    reasons = Counter((u.run, u.code) for u in plan.unassigned)
-    lines = [f"Unassigned: {len(plan.unassigned)} pupil-runs (kept on a priced solo journey)"]
-    for (run, code), count in sorted(reasons.items()):
-        lines.append(f"  {run.value} {code}: {count}")
-    for item in plan.unassigned[:limit]:
-        lines.append(f"  {item.pupil_id} {item.run.value}: {item.reason}")
-    if len(plan.unassigned) > limit:
-        lines.append(f"  ... {len(plan.unassigned) - limit} more in unassigned.csv")
-    return lines
-
-
-def _flag_lines(plan: Plan, limit: int = 12) -> list[str]:
-    if not plan.flags:
-        return []
-    counts = Counter((f.run, f.code) for f in plan.flags)
-    lines = [
-        f"Flagged for an officer: {len(plan.flags)} pupil-runs carried on their own longer "
-        "limit (the direct trip alone is over the policy limit)"
-    ]
+def _pupil_run_lines(
+    title: str, items: Sequence[tuple[str, Run, str, str]], more_in: str, limit: int = 12
+) -> list[str]:
+    """A title, counts by run and code, then the first pupils (id, run, code, words)."""
+    counts = Counter((run, code) for _, run, code, _ in items)
+    lines = [title]
     for (run, code), count in sorted(counts.items()):
         lines.append(f"  {run.value} {code}: {count}")
-    for flag in plan.flags[:limit]:
-        lines.append(f"  {flag.pupil_id} {flag.run.value}: {flag.message}")
-    if len(plan.flags) > limit:
-        lines.append(f"  ... {len(plan.flags) - limit} more in routes.csv and summary.json")
+    for pupil_id, run, _, words in items[:limit]:
+        lines.append(f"  {pupil_id} {run.value}: {words}")
+    if len(items) > limit:
+        lines.append(f"  ... {len(items) - limit} more in {more_in}")
     return lines
+
+
+def _unassigned_lines(plan: Plan) -> list[str]:
+    if not plan.unassigned:
+        return ["Unassigned: none"]
+    return _pupil_run_lines(
+        f"Unassigned: {len(plan.unassigned)} pupil-runs (kept on a priced solo journey)",
+        [(u.pupil_id, u.run, u.code, u.reason) for u in plan.unassigned],
+        "unassigned.csv",
+    )
+
+
+def _flag_lines(plan: Plan) -> list[str]:
+    if not plan.flags:
+        return []
+    return _pupil_run_lines(
+        f"Flagged for an officer: {len(plan.flags)} pupil-runs carried on their own longer "
+        "limit (the direct trip alone is over the policy limit)",
+        [(f.pupil_id, f.run, f.code, f.message) for f in plan.flags],
+        "routes.csv and summary.json",
+    )
 
 
 def format_summary(result: PlanResult, *, wall_s: float) -> str:

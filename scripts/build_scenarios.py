@@ -1,4 +1,4 @@
-"""Build the shipped scenarios data/havering/ and data/rutland/ from ../shared/data/.
+"""Build the shipped scenarios data/havering/, data/rutland/ and data/county/ from ../shared/data/.
 
 Run ``python scripts/build_scenarios.py`` (or ``make data``). The output is the same on
 every run (fixed seeds, sorted inputs); the script prints the calibration figures of each
@@ -39,6 +39,14 @@ Synthetic or assumed (no open source gives them):
   printed summary and in data/README.md).
 - Bell times: assumed (table ``*_SCHOOLS``); special schools about 09:00-15:00 with some
   variety, mainstream 08:45-15:15, colleges later.
+- The county (``data/county``, 5,000 pupils over Kent's 12 districts): no open list of
+  Kent's schools is in ../shared/data, so its 72 schools are synthetic, six a district
+  (two special, one AP, one resourced primary, two mainstream secondaries), each at a
+  real Kent postcode drawn by the seeded generator (so they sit where postcodes are
+  dense: in towns). Homes are any Kent postcode point (the Kent file has no user-type
+  flag, so a few are business postcodes). Ride limits are the policy's, never raised
+  for a long direct trip: the planner must carry those pupils on their own longer limit
+  and flag them (issue 10).
 - Vehicle types and prices: in line with published council contract rates (taxi about
   £90-110 a day, passenger assistant £55 a day); see ``VEHICLE_TYPES``.
 - Current arrangement: built the way a planning team without an optimiser works. Per
@@ -166,6 +174,44 @@ RUTLAND_SCHOOLS: list[tuple[str, SchoolKind, str, str, int, int, float]] = [
     ("OSM-181152390", SchoolKind.MAINSTREAM, "08:45", "15:15", 0, 6, 5),  # Leighfield
 ]
 
+# The county: Kent County Council's 12 districts (ONS codes of the Code-Point file).
+KENT_DISTRICTS = {
+    "E07000105": "Ashford",
+    "E07000106": "Canterbury",
+    "E07000107": "Dartford",
+    "E07000108": "Dover",
+    "E07000109": "Gravesham",
+    "E07000110": "Maidstone",
+    "E07000111": "Sevenoaks",
+    "E07000112": "Folkestone and Hythe",
+    "E07000113": "Swale",
+    "E07000114": "Thanet",
+    "E07000115": "Tonbridge and Malling",
+    "E07000116": "Tunbridge Wells",
+}
+# Six synthetic schools a district: (suffix, kind, am, pm, youngest, oldest, weight).
+COUNTY_SCHOOL_KINDS: list[tuple[str, SchoolKind, str, str, int, int, float]] = [
+    ("1", SchoolKind.SPECIAL, "09:00", "15:00", 0, 15, 150),
+    ("2", SchoolKind.SPECIAL, "08:50", "15:05", 7, 15, 90),
+    ("3", SchoolKind.ALTERNATIVE_PROVISION, "09:15", "14:45", 7, 11, 30),
+    ("4", SchoolKind.RESOURCED, "08:50", "15:15", 0, 6, 20),
+    ("5", SchoolKind.MAINSTREAM, "08:45", "15:15", 7, 13, 10),
+    ("6", SchoolKind.MAINSTREAM, "08:40", "15:10", 7, 13, 10),
+]
+COUNTY_KIND_WORDS = {
+    SchoolKind.SPECIAL: "special school",
+    SchoolKind.ALTERNATIVE_PROVISION: "alternative provision",
+    SchoolKind.RESOURCED: "primary with resourced provision",
+    SchoolKind.MAINSTREAM: "secondary",
+}
+COUNTY_SCALE_M = {  # homes around a school: weight exp(-d / scale)
+    SchoolKind.SPECIAL: 12000.0,
+    SchoolKind.ALTERNATIVE_PROVISION: 8000.0,
+    SchoolKind.RESOURCED: 3000.0,
+    SchoolKind.MAINSTREAM: 3000.0,
+}
+COUNTY_PUPILS = 5000
+
 # --------------------------------------------------------------------------- needs and prices
 
 
@@ -186,8 +232,8 @@ NEEDS_BY_KIND = {
 }
 SIBLING_SHARE = 0.035  # chance a generated pupil gets a sibling at the same address
 SHORT_LIMIT_SHARE = 0.04  # 30-minute limits, only where the direct trip is short
-SLOW_KPH = {"havering": 20.0, "rutland": 35.0}  # generous (slow) direct-trip estimates
-PLANNER_KPH = {"havering": 24.0, "rutland": 40.0}  # planner's feel for ride times
+SLOW_KPH = {"havering": 20.0, "rutland": 35.0, "county": 30.0}  # generous direct-trip estimates
+PLANNER_KPH = {"havering": 24.0, "rutland": 40.0, "county": 34.0}  # planner's feel for rides
 
 # Council-like contract prices (day rate covers the AM and PM runs).
 VEHICLE_TYPES = (
@@ -374,6 +420,40 @@ def read_postcodes(path: Path, *, havering_only: bool) -> list[Postcode]:
     return sorted(chosen, key=lambda p: p.postcode)
 
 
+def read_kent_postcodes(path: Path) -> dict[str, list[Postcode]]:
+    """District code -> its postcodes (every Kent point: the file has no user type)."""
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    out: dict[str, list[Postcode]] = defaultdict(list)
+    for r in rows:
+        if r["lad_code"] in KENT_DISTRICTS and r["lon"] and r["lat"]:
+            out[r["lad_code"]].append(Postcode(r["postcode"], float(r["lon"]), float(r["lat"])))
+    return {code: sorted(pcs, key=lambda p: p.postcode) for code, pcs in sorted(out.items())}
+
+
+def county_school_table(
+    rng: random.Random, districts: dict[str, list[Postcode]]
+) -> tuple[list[tuple[str, SchoolKind, str, str, int, int, float]], dict[str, dict[str, str]]]:
+    """Six synthetic schools a district, each at a real postcode drawn in the district."""
+    table: list[tuple[str, SchoolKind, str, str, int, int, float]] = []
+    rows: dict[str, dict[str, str]] = {}
+    for code, postcodes in districts.items():
+        name = KENT_DISTRICTS[code]
+        scale = len(postcodes) / (sum(len(p) for p in districts.values()) / len(districts))
+        for suffix, kind, am, pm, low, high, weight in COUNTY_SCHOOL_KINDS:
+            school_id = f"K{code[-3:]}{suffix}"
+            site = postcodes[rng.randrange(len(postcodes))]
+            table.append((school_id, kind, am, pm, low, high, weight * scale))
+            rows[school_id] = {
+                "name": f"{name} {COUNTY_KIND_WORDS[kind]} {suffix} (synthetic)",
+                "lon": f"{site.lon:.6f}",
+                "lat": f"{site.lat:.6f}",
+                "la": "Kent",
+                "postcode": site.postcode,
+            }
+    return table, rows
+
+
 def read_havering_school_rows(shared: Path) -> dict[str, dict[str, str]]:
     """URN -> (name, lon, lat, la, postcode) from the GLA list, then the GIAS 2019 extract."""
     found: dict[str, dict[str, str]] = {}
@@ -518,14 +598,25 @@ def pick_home(
     postcodes: Sequence[Postcode],
     school: School,
     kind_scale_m: float | None,
+    cache: dict[str, list[float]] | None = None,
 ) -> Postcode:
+    """A home postcode for a pupil of ``school`` (near it when ``kind_scale_m`` is set).
+
+    ``cache`` keeps each school's cumulative weights (the county's 45,000 postcodes);
+    ``rng.choices`` draws the same with ``cum_weights`` as with ``weights``.
+    """
     if kind_scale_m is None:
         return postcodes[rng.randrange(len(postcodes))]
-    weights = [
-        math.exp(-great_circle_m(p.lon, p.lat, school.lon, school.lat) / kind_scale_m)
-        for p in postcodes
-    ]
-    return rng.choices(postcodes, weights=weights, k=1)[0]
+    cum = None if cache is None else cache.get(school.school_id)
+    if cum is None:
+        weights = [
+            math.exp(-great_circle_m(p.lon, p.lat, school.lon, school.lat) / kind_scale_m)
+            for p in postcodes
+        ]
+        cum = list(itertools.accumulate(weights))
+        if cache is not None:
+            cache[school.school_id] = cum
+    return rng.choices(postcodes, cum_weights=cum, k=1)[0]
 
 
 def direct_minutes(draft: Draft, kph: float) -> float:
@@ -542,8 +633,10 @@ def generate_pupils(
     local_scale_m: dict[str, float | None],
     slow_kph: float,
     policy: Policy,
+    raise_limits: bool = True,
 ) -> list[Draft]:
     by_id = {s.school_id: s for s in schools}
+    cache: dict[str, list[float]] = {}
     counts = allocate(total, [row[6] for row in table])
     drafts: list[Draft] = []
     sibling_count = 0
@@ -555,7 +648,7 @@ def generate_pupils(
         school = by_id[school_id]
         made = sum(1 for d in drafts if d.school.school_id == school_id)
         while made < count:
-            home = pick_home(rng, postcodes, school, local_scale_m[school_id])
+            home = pick_home(rng, postcodes, school, local_scale_m[school_id], cache)
             lon, lat = jitter(rng, home.lon, home.lat)
             last = rng.choice(LAST_NAMES)
             draft = make_draft(rng, new_id(), school, kind, home, lon, lat, last, low, high)
@@ -584,7 +677,7 @@ def generate_pupils(
                     if target is school:
                         made += 1
                 draft.travel_alone = False
-    set_ride_limits(rng, drafts, slow_kph, policy)
+    set_ride_limits(rng, drafts, slow_kph, policy, raise_limits=raise_limits)
     return drafts
 
 
@@ -640,7 +733,12 @@ def make_draft(
 
 
 def set_ride_limits(
-    rng: random.Random, drafts: Sequence[Draft], slow_kph: float, policy: Policy
+    rng: random.Random,
+    drafts: Sequence[Draft],
+    slow_kph: float,
+    policy: Policy,
+    *,
+    raise_limits: bool = True,
 ) -> None:
     for draft in drafts:
         default_min = (
@@ -648,6 +746,8 @@ def set_ride_limits(
         ) / 60
         generous = direct_minutes(draft, slow_kph) + 5
         if generous * 1.4 > default_min:
+            if not raise_limits:
+                continue
             draft.max_ride_min = min(120, 5 * math.ceil(generous * 1.4 / 5))
         elif generous * 1.6 <= 30 and rng.random() < SHORT_LIMIT_SHARE * 2:
             draft.max_ride_min = 30
@@ -914,6 +1014,7 @@ def build_scenario(
     num_pairs: int,
     out_of_area: set[str],
     num_unservable: int,
+    raise_limits: bool = True,
 ) -> tuple[Scenario, list[str]]:
     drafts = generate_pupils(
         rng,
@@ -924,6 +1025,7 @@ def build_scenario(
         local_scale_m=local_scale_m,
         slow_kph=SLOW_KPH[name],
         policy=policy,
+        raise_limits=raise_limits,
     )
     unservable = mark_unservable(drafts, out_of_area, num_unservable)
     pairs = pick_incompatible(rng, drafts, num_pairs)
@@ -959,7 +1061,7 @@ def summarise(scenario: Scenario, unservable: Sequence[str]) -> list[str]:
     def share(flag: int) -> str:
         return f"{flag} ({100 * flag / n:.1f}%)"
 
-    in_la = sum(1 for s in scenario.schools if s.local_authority in ("Havering", "Rutland"))
+    in_la = sum(1 for s in scenario.schools if s.local_authority in ("Havering", "Rutland", "Kent"))
     return [
         f"scenario {scenario.name}: {len(scenario.schools)} schools "
         f"({in_la} in the authority), {n} pupils",
@@ -1073,6 +1175,40 @@ def build_rutland(shared: Path, out: Path) -> list[str]:
     return summarise(scenario, unservable)
 
 
+def build_county(shared: Path, out: Path) -> list[str]:
+    """data/county: 5,000 pupils over Kent, 72 synthetic schools at real postcodes."""
+    rng = random.Random(SEED + 2)
+    districts = read_kent_postcodes(shared / "postcodes" / "codepoint_open_2025_kent.csv.gz")
+    table, rows = county_school_table(rng, districts)
+    schools = build_schools(table, rows)
+    postcodes = sorted((p for pcs in districts.values() for p in pcs), key=lambda p: p.postcode)
+    kinds = {school_id: kind for school_id, kind, *_ in table}
+    local: dict[str, float | None] = {sid: COUNTY_SCALE_M[kind] for sid, kind in kinds.items()}
+    scenario, unservable = build_scenario(
+        "county",
+        rng,
+        schools,
+        table,
+        postcodes,
+        COUNTY_PUPILS,
+        local_scale_m=local,
+        policy=Policy(),
+        network=NetworkSource(),
+        num_pairs=90,
+        out_of_area=set(),
+        num_unservable=0,
+        raise_limits=False,
+    )
+    folder = out / "county"
+    write_scenario(scenario, folder)
+    reloaded = load_scenario(folder)
+    assert reloaded == scenario, "data/county does not round-trip"
+    return summarise(scenario, unservable)
+
+
+BUILDERS = {"havering": build_havering, "rutland": build_rutland, "county": build_county}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -1084,9 +1220,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--out", type=Path, default=REPO / "data", help="where to write (default: data/)"
     )
+    parser.add_argument(
+        "--only",
+        choices=sorted(BUILDERS),
+        action="append",
+        help="build only this scenario (repeatable; default: all three)",
+    )
     args = parser.parse_args(argv)
-    for line in build_havering(args.shared, args.out) + build_rutland(args.shared, args.out):
-        print(line)
+    for name in args.only or list(BUILDERS):
+        for line in BUILDERS[name](args.shared, args.out):
+            print(line)
     return 0
 
 

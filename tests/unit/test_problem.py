@@ -24,6 +24,8 @@ from routing.model import (
 from routing.problem import COST_UNITS_PER_PENCE, build_problem, restrict
 from routing.synthetic import scenario_on_line
 
+ABSOLUTE_LIMITS = Policy(comfort_ride_factor=0.0, comfort_ride_extra_s=0)
+"""The 45/75-minute limits alone (no comfort limit): the hand-checked windows below."""
 TAXI = VehicleType("taxi", VehicleCategory.TAXI, 4, day_rate_pence=9000, cost_per_mile_pence=150)
 MINIBUS = VehicleType(
     "minibus",
@@ -63,6 +65,7 @@ def test_pm_request_leaves_school_in_its_window_and_gets_home_within_the_limit()
         {"S1": 0.0},
         [("P1", "S1", 5.0, {"year_group": 3})],  # primary: 45 min
         vehicle_types=(TAXI,),
+        policy=ABSOLUTE_LIMITS,
     )
     problem, _ = build_problem(scenario, matrix, Run.PM)
     (r,) = problem.requests
@@ -80,6 +83,7 @@ def test_siblings_at_one_address_and_school_become_one_request() -> None:
             ("B", "S1", 3.0, {"sibling_group": "G", "needs": Needs(wheelchair=True)}),
         ],
         vehicle_types=(MINIBUS,),
+        policy=ABSOLUTE_LIMITS,
     )
     problem, _ = build_problem(scenario, matrix, Run.AM)
     (r,) = problem.requests
@@ -356,7 +360,7 @@ def test_comfort_limit_sets_the_request_ride_limit_and_its_pickup_window() -> No
 
 
 def test_a_long_direct_trip_is_carried_on_a_widened_limit_and_flagged() -> None:
-    policy = Policy(comfort_ride_extra_s=10 * 60)
+    policy = Policy(comfort_ride_factor=0.0, comfort_ride_extra_s=10 * 60)
     # 40 km = 80 min direct, over the secondary 75: the limit becomes 80 + 10 = 90 min.
     scenario, matrix = scenario_on_line(
         {"S1": 0.0},

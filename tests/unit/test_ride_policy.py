@@ -8,11 +8,12 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+from pathlib import Path
 
 import pytest
 
 from routing.checks import ViolationKind, check_plan
-from routing.dataset import load_scenario_from_tables, write_scenario
+from routing.dataset import load_scenario, load_scenario_from_tables, write_scenario
 from routing.errors import InvalidScenarioError
 from routing.model import CurrentRoute, Needs, Plan, Policy, Run, SolveParams, StopKind
 from routing.pipeline import plan_scenario
@@ -23,6 +24,7 @@ from routing.synthetic import default_vehicle_types, scenario_on_line
 from tests.unit.test_dataset import tables
 
 TAXI = default_vehicle_types()[0]
+EXTRA_10_MIN = Policy(comfort_ride_factor=0.0, comfort_ride_extra_s=10 * 60)
 
 
 def test_policy_toml_reads_the_ride_keys_in_their_units(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -74,7 +76,7 @@ def _long_trip_scenario(policy: Policy):  # type: ignore[no-untyped-def]
 
 
 def test_a_long_direct_trip_is_planned_flagged_and_checked_on_its_own_limit() -> None:
-    scenario, matrix = _long_trip_scenario(Policy(comfort_ride_extra_s=10 * 60))
+    scenario, matrix = _long_trip_scenario(EXTRA_10_MIN)
     result = plan_scenario(scenario, matrix, SolveParams(time_limit_s=2, num_workers=1))
     plan = result.plan
     assert plan.unassigned == ()
@@ -106,7 +108,7 @@ def _with_ride(plan: Plan, pupil_id: str, extra_s: int) -> Plan:
 
 
 def test_the_checker_judges_the_widened_limit_and_no_one_elses() -> None:
-    scenario, matrix = _long_trip_scenario(Policy(comfort_ride_extra_s=10 * 60))
+    scenario, matrix = _long_trip_scenario(EXTRA_10_MIN)
     plan = plan_scenario(scenario, matrix, SolveParams(time_limit_s=2, num_workers=1)).plan
     ride_kinds = {ViolationKind.MAX_RIDE_TIME}
     # A's own limit is 90 min: a ride 20 min longer than direct breaks it.
@@ -172,7 +174,7 @@ def test_the_ride_term_is_the_ride_times_its_value_plus_a_constant() -> None:
 
 
 def test_flags_reach_the_files_and_the_summary_an_officer_reads(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    scenario, matrix = _long_trip_scenario(Policy(comfort_ride_extra_s=10 * 60))
+    scenario, matrix = _long_trip_scenario(EXTRA_10_MIN)
     result = plan_scenario(scenario, matrix, SolveParams(time_limit_s=2, num_workers=1))
     write_plan_outputs(result, tmp_path, scenario_dir=None, wall_s=1.0)
     with (tmp_path / "routes.csv").open(encoding="utf-8") as handle:
@@ -190,3 +192,15 @@ def test_flags_reach_the_files_and_the_summary_an_officer_reads(tmp_path) -> Non
     text = format_summary(result, wall_s=1.0)
     assert "Flagged for an officer: 2 pupil-runs" in text
     assert "A AM: journey unavoidably over 75 min" in text
+
+
+def test_the_county_scenario_is_a_5000_pupil_kent_on_the_policy_limits() -> None:
+    county = load_scenario(Path(__file__).resolve().parents[2] / "data" / "county")
+    assert 5000 <= len(county.pupils) <= 5100
+    assert len(county.schools) == 72
+    assert {s.local_authority for s in county.schools} == {"Kent"}
+    assert all("(synthetic)" in s.name for s in county.schools)
+    # no limit is raised for a long trip: those pupils are the planner's to flag
+    assert {p.needs.max_ride_s for p in county.pupils} <= {None, 30 * 60}
+    riding = [pid for r in county.current_routes for pid in r.pupil_ids]
+    assert sorted(riding) == sorted(p.pupil_id for p in county.pupils)

@@ -216,11 +216,13 @@ def test_ride_limit_splits_pupils_on_opposite_sides() -> None:
 
 
 def test_without_a_ride_limit_the_same_pupils_share_one_taxi() -> None:
-    # The control for the test above: the rule, not the geometry, splits them.
+    # The control for the test above: the rule, not the geometry, splits them (the
+    # comfort limit off too: it would keep A's 60-minute ride to max(40, 45) minutes).
     scenario, matrix = scenario_on_line(
         {"S1": 0.0},
         [("A", "S1", 10.0, {}), ("B", "S1", -10.0, {})],
         vehicle_types=(TAXI,),
+        policy=Policy(comfort_ride_factor=0.0, comfort_ride_extra_s=0),
     )
     plan = _plan(scenario, matrix)
     assert len(plan.routes) == 1
