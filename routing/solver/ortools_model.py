@@ -12,7 +12,9 @@ Model
   ``AddNodePrecedence(drop, pick, -(L + pickup_service))``, which OR-Tools' filters check
   incrementally (the issue measured generic ``solver.Add`` forms 10-25x slower);
 - route duration: span upper bound per vehicle; fixed cost per vehicle; arc cost per
-  class (metres x cost per metre); a small span cost as the ride-time tie-breaker;
+  class (metres x cost per metre); a small span cost as the ride-time tie-breaker, or,
+  when the policy values a pupil's minute (``Request.ride_cost_per_s``), each ride in the
+  objective exactly (soft cumul bounds, see ``_add_ride_cost``);
 - every request is a disjunction with a large penalty, so a request no vehicle can take
   is dropped (and reported unassigned) instead of the solve failing;
 - incompatible pairs: ``AllDifferentExcept(vehicle vars, -1)`` (unperformed allowed);
