@@ -66,6 +66,11 @@ MERGE_MARGIN_S = 2.0
 MIN_PART_LIMIT_S = 1.0
 """No part is given less search time than this (its first solution needs some)."""
 
+SEED_SHARE = 0.4
+"""With ``SolveParams.search = "alns"``: the parts (OR-Tools from the warm start) get this
+share of the run's time; their merged plan then seeds the ruin-and-recreate search over
+the whole run, which moves pupils across the parts' seams, for the rest."""
+
 
 class _UnionFind:
     def __init__(self, items: Sequence[str]) -> None:
@@ -325,6 +330,10 @@ def plan_run(
         could not place in ``unassigned`` with their reasons.
     """
     started = time.monotonic()
+    whole_run = params.search == "alns"
+    if whole_run:
+        seed_params = replace(params, search="ortools")
+        params = replace(seed_params, time_limit_s=SEED_SHARE * params.time_limit_s)
     deadline = time.time() + params.time_limit_s
     problem, pre_unassigned = build_problem(scenario, matrix, run)
     parts = split_requests(problem, params.max_part_requests)
@@ -411,6 +420,9 @@ def plan_run(
         travel_model=matrix.model,
         notes=problem.notes,
     )
+    if whole_run and problem.requests:
+        merged = _search_whole_run(problem, merged, seed_params, started, pre_unassigned)
+        report_cost(merged.cost_pence, f"{run.value}: whole-run search done")
     merged = replace(
         merged, solve_seconds=round(time.monotonic() - started, 3), flags=problem.flags
     )
@@ -422,6 +434,33 @@ def plan_run(
         merged.solve_seconds,
     )
     return merged
+
+
+def _search_whole_run(
+    problem: Problem,
+    seed: Plan,
+    params: SolveParams,
+    started: float,
+    pre_unassigned: Sequence[Unassigned],
+) -> Plan:
+    """The ruin-and-recreate search over the whole run, from the parts' merged plan."""
+    from routing.solver import solve  # OR-Tools is imported in the workers first
+
+    left = max(MIN_PART_LIMIT_S, params.time_limit_s - (time.monotonic() - started) - 1.0)
+    plan = solve(problem, replace(params, time_limit_s=left, search="alns"), initial=seed)
+    final = merge_plans(
+        seed.scenario_name,
+        problem.run,
+        [plan],
+        pre_unassigned,
+        travel_model=seed.travel_model,
+        notes=problem.notes,
+    )
+    # Never worse than the seed: fewer pupils left out first, then the cost.
+    if (len(final.unassigned), final.cost_pence) > (len(seed.unassigned), seed.cost_pence):
+        logger.info("%s: the whole-run search kept the parts' plan", problem.name)
+        return seed
+    return final
 
 
 def merge_plans(

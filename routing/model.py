@@ -630,7 +630,11 @@ class SolveParams:
     """How hard and how to search (PyVRP's ``solve(data, stop, seed, params)`` shape).
 
     ``time_limit_s`` is the wall-clock budget of one run (AM or PM) over all its parts;
-    ``num_workers`` processes solve the parts (default: both cores here).
+    ``num_workers`` processes solve the parts (default: both cores here). ``search``
+    chooses the pupils' search: "ortools" (OR-Tools' guided local search from the warm
+    start, part by part) or "alns" (the parts' plans then seed the ruin-and-recreate
+    search over the whole run, ``num_workers`` seeds in parallel); distance problems
+    (the benchmarks) always use the ruin-and-recreate search or PyVRP.
     """
 
     time_limit_s: float = 60.0
@@ -638,11 +642,16 @@ class SolveParams:
     first_solution: str = "auto"
     num_workers: int = 2
     max_part_requests: int = 120
+    search: str = "ortools"
 
     def __post_init__(self) -> None:
         _check(self.time_limit_s > 0, f"time_limit_s must be > 0, got {self.time_limit_s}.")
         _check(self.num_workers >= 1, f"num_workers must be >= 1, got {self.num_workers}.")
         _check(self.max_part_requests >= 1, "max_part_requests must be >= 1.")
+        _check(
+            self.search in ("ortools", "alns"),
+            f"search must be 'ortools' or 'alns', got '{self.search}'.",
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,7 +95,7 @@ def _improved(problem: Problem, time_limit_s: float, seed: int) -> Plan:
     routes = solve_improved(space, time_limit_s, seed, num_workers=IMPROVE_WORKERS) or []
     return plan_from_visits(
         problem,
-        routes,
+        [visits for _, visits in routes],
         solve_seconds=time.perf_counter() - t0,
         travel_model="improve",
     )

@@ -9,7 +9,9 @@ Rooms (imports point down the list; only ``ortools_model`` imports ortools):
 - ``warmstart``: large single-school routes to start from;
 - ``repair``: sibling groups split by a search, left-out requests inserted;
 - ``plans``: routes of the space to a Plan (the one visit-to-Plan builder) and back;
-- ``alns``, ``improve``, ``pyvrp_search``: the ruin-and-recreate search and PyVRP;
+- ``alns``, ``alns_fleet``, ``fleet_search``, ``improve``, ``pyvrp_search``: the
+  ruin-and-recreate search (one class with seats only; the pupils' full model with a
+  vehicle class per route) and PyVRP;
 - ``ortools_model``: the OR-Tools model and its guided local search;
 - ``assemble``: ``solve(problem, params, initial=None)``, which puts them together.
 """

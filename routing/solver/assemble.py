@@ -4,10 +4,10 @@
 2. the initial plan: the one passed in (a previous plan, a decomposition's parts), else
    the warm start (``warmstart``: large single-school routes, right-sized) for cost
    problems;
-3. the search: the ruin-and-recreate search or PyVRP (``improve``) for the distance
-   problems they model completely (the literature's DARP and VRPTW benchmarks: one
-   vehicle class, seats only), OR-Tools' guided local search (``ortools_model``) for
-   pupil problems;
+3. the search: the ruin-and-recreate search (``improve``/``alns``; PyVRP for plain
+   VRPTW shapes) for distance problems (the literature's benchmarks) and, with
+   ``SolveParams.search = "alns"``, for pupil problems too; else OR-Tools' guided local
+   search (``ortools_model``);
 4. after the search: sibling groups split by the search taken out, left-out requests
    inserted (``repair``), each route right-sized (``sizing``);
 5. the Plan (``plans``), with times recomputed from the problem's matrices: AM as late as
@@ -42,7 +42,7 @@ from routing.solver.plans import (
 )
 from routing.solver.repair import repair, split_groups
 from routing.solver.sizing import right_size
-from routing.solver.space import IndexSpace, Visit
+from routing.solver.space import IndexSpace, SpaceRoute, Visit
 from routing.solver.warmstart import InitialRoute, initial_routes
 
 logger = logging.getLogger(__name__)
@@ -105,7 +105,8 @@ def solve(
         return empty_plan(problem, started)
     space = IndexSpace(problem, params.seed)
     start = _initial_routes(space, params, initial, warm_start)
-    if use_alns and problem.objective is ObjectiveKind.DISTANCE and solution_limit is None:
+    by_alns = problem.objective is ObjectiveKind.DISTANCE or params.search == "alns"
+    if use_alns and by_alns and solution_limit is None:
         plan = _solve_improved(space, params, start, started)
         if plan is not None:
             _report_done(progress, problem, plan, started)
@@ -144,9 +145,6 @@ def _solve_ortools(
     repair_s = min(1.0, 0.05 * params.time_limit_s)  # kept back for the repair pass
     search_s = max(0.1, params.time_limit_s - repair_s - (time.monotonic() - started))
     routes, objective = search_ortools(space, params, search_s, start, progress, solution_limit)
-    routes = split_groups(space, routes)
-    routes = repair(space, routes, max(started + params.time_limit_s, time.monotonic() + 0.2))
-    routes = right_size(space, routes)
     logger.info(
         "%s: %d requests, %d vehicles offered, objective %d",
         space.problem.name,
@@ -154,6 +152,16 @@ def _solve_ortools(
         len(space.vehicles),
         objective,
     )
+    return _finish(space, routes, params, started, objective)
+
+
+def _finish(
+    space: IndexSpace, routes: list[SpaceRoute], params: SolveParams, started: float, objective: int
+) -> Plan:
+    """After any search: split sibling groups, insert left-out requests, right-size, Plan."""
+    routes = split_groups(space, routes)
+    routes = repair(space, routes, max(started + params.time_limit_s, time.monotonic() + 0.2))
+    routes = right_size(space, routes)
     return plan_from_routes(space, routes, started, objective)
 
 
@@ -166,7 +174,7 @@ def _solve_improved(
     from routing.solver import improve
 
     problem = space.problem
-    if not (improve.vrptw_shape(problem) or improve.alns_supported(problem)):
+    if not improve.supported(problem):
         return None
     if not improve.vrptw_shape(problem):
         # Compiling the ALNS is a one-off cost per machine (numba caches it on disk), like
@@ -176,8 +184,8 @@ def _solve_improved(
         improve.warm_up()
         started += time.monotonic() - before
     visits = [
-        [Visit(space.nodes[n].request_idx, space.nodes[n].is_pickup, 0) for n in seq]
-        for _, seq in start
+        (ci, [Visit(space.nodes[n].request_idx, space.nodes[n].is_pickup, 0) for n in seq])
+        for ci, seq in start
     ]
     left = max(0.1, params.time_limit_s - (time.monotonic() - started))
     found = improve.solve_improved(
@@ -186,7 +194,7 @@ def _solve_improved(
     if found is None:
         return None
     routes = space_routes_of_visits(space, found)
-    return plan_from_routes(space, routes, started, improve.route_distance_units(space, found))
+    return _finish(space, routes, params, started, improve.routes_cost(space, found))
 
 
 def _report_done(progress: ProgressFn | None, problem: Problem, plan: Plan, started: float) -> None:

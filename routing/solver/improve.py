@@ -1,10 +1,11 @@
-"""The ruin-and-recreate search (``alns``) and PyVRP over the index space.
+"""The ruin-and-recreate search (``alns``, ``fleet_search``) and PyVRP over the index space.
 
-:func:`solve_improved` runs the search that fits a distance problem: PyVRP for plain
-VRPTW shapes (``pyvrp_search``), the numba ALNS (``alns``) for ride-limited problems it
-models completely (:func:`alns_supported`: one vehicle class, seats only), with
-``num_workers`` seeds in parallel. It returns visit sequences in the space's request
-order; ``routing.solver.solve`` builds the Plan from them. The ALNS's arrays are a view
+:func:`solve_improved` runs the search that fits a problem: PyVRP for plain VRPTW shapes
+(``pyvrp_search``), the numba ALNS (``alns``) for one vehicle class with seats only (the
+literature's DARP), the same search with vehicle classes as a route attribute
+(``fleet_search``) for the pupils' full model; ``num_workers`` seeds in parallel. It
+returns (class, visits) per route in the space's request order; ``routing.solver.solve``
+builds the Plan from them. The ALNS's arrays are a view
 of the index space (start depot, pickups, drop-offs, end depot), taken from the space's
 matrices and windows, not built again from the problem.
 
@@ -14,11 +15,10 @@ The heuristics never decide feasibility: every plan still goes through the check
 from __future__ import annotations
 
 import logging
-import math
 import multiprocessing as mp
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -26,8 +26,16 @@ import numpy.typing as npt
 from routing.model import Run
 from routing.problem import ObjectiveKind, Problem, Request, VehicleClass
 from routing.solver import alns
+from routing.solver.fleet_search import (
+    Annealing,
+    SearchRoute,
+    anneal_in_chunks,
+    fleet_supported,
+    ruin_sizes,
+    solve_fleet,
+)
 from routing.solver.pyvrp_search import solve_vrptw_pyvrp, vrptw_shape
-from routing.solver.schedule import route_distance_m
+from routing.solver.schedule import route_cost
 from routing.solver.space import IndexSpace, Visit
 
 logger = logging.getLogger(__name__)
@@ -178,57 +186,27 @@ def _construct(a: _Arrays, st: _State) -> None:
     st.best_rlen[:] = st.rlen
 
 
-@dataclass(frozen=True)
-class Annealing:
-    """Simulated annealing and ruin sizes of the ALNS.
-
-    At the start a plan ``temp_worse`` (fraction) longer is accepted with probability
-    1/2; the temperature falls geometrically with time to ``temp_end_ratio`` times the
-    start. Each ruin removes 2 .. min(remove_frac * requests, remove_cap) requests.
-    """
-
-    temp_worse: float = 0.05
-    temp_end_ratio: float = 0.002
-    remove_frac: float = 0.3
-    remove_cap: int = 30
-
-
 def _anneal(
     a: _Arrays, st: _State, deadline: float, time_limit_s: float, how: Annealing
 ) -> tuple[int, int]:
-    """Run the ALNS in chunks until ``deadline``; (best objective, iterations)."""
+    """Run the ALNS until ``deadline``; (best objective, iterations)."""
     n, K = a.n, a.K
     penalty = int(20 * max(1, int(a.D.max())))
     unassigned = int((st.where[1:] < 0).sum())
     dist0 = int(sum(st.rcost[k] + (a.fixed if st.rlen[k] else 0) for k in range(K)))
-    best_obj = dist0 + unassigned * penalty
-    temp0 = max(1.0, how.temp_worse * dist0 / math.log(2))
-    temp1 = temp0 * how.temp_end_ratio
-    qmin = min(2, n)
-    qmax = max(qmin, min(n, max(4, int(how.remove_frac * n)), how.remove_cap))
+    qmin, qmax = ruin_sizes(how, n)
     noise = max(1, int(0.02 * a.D.max()))
-    chunk = 20
-    started = deadline - time_limit_s
-    iters = 0
-    while True:
-        now = time.monotonic()
-        if now >= deadline and iters > 0:
-            break
-        frac0 = min(1.0, (now - started) / time_limit_s)
-        t_start = temp0 * (temp1 / temp0) ** frac0
-        c0 = time.monotonic()
+
+    def step(chunk: int, temp: float, best_obj: int) -> int:
         # fmt: off
-        best_obj = alns._run(
+        return int(alns._run(
             a.T, a.D, a.svc, a.e, a.lt, a.ride, a.q, n, K, a.cap, a.tmax, a.fixed, penalty,
             st.routes, st.rlen, st.rtimes, st.rcost, st.where, st.best_routes, st.best_rlen,
-            best_obj, chunk, t_start, t_start * 0.98, qmin, qmax, noise,
-        )
+            best_obj, chunk, temp, temp * 0.98, qmin, qmax, noise,
+        ))
         # fmt: on
-        iters += chunk
-        spent = time.monotonic() - c0
-        # aim at chunks of ~0.2 s so the deadline is kept and the temperature follows time
-        chunk = max(5, min(2000, int(chunk * 0.2 / max(spent, 1e-3))))
-    return best_obj, iters
+
+    return anneal_in_chunks(step, dist0 + unassigned * penalty, dist0, deadline, time_limit_s, how)
 
 
 def _best_visits(space: IndexSpace, a: _Arrays, st: _State) -> list[list[Visit]]:
@@ -252,7 +230,7 @@ def solve_alns(
     seed: int = 0,
     *,
     initial: list[list[Visit]] | None = None,
-    how: Annealing = Annealing(),
+    how: Annealing | None = None,
 ) -> list[list[Visit]] | None:
     """Ruin-and-recreate search (``routing.solver.alns``) for a supported problem.
 
@@ -268,7 +246,7 @@ def solve_alns(
     initial
         A plan to start from (visit sequences); requests it leaves out are inserted first.
     how
-        Annealing schedule and ruin sizes.
+        Annealing schedule and ruin sizes (default: :class:`Annealing`'s).
 
     Returns
     -------
@@ -285,7 +263,7 @@ def solve_alns(
     if initial:
         _load_initial(a, st, initial)
     _construct(a, st)
-    best_obj, iters = _anneal(a, st, started + time_limit_s, time_limit_s, how)
+    best_obj, iters = _anneal(a, st, started + time_limit_s, time_limit_s, how or Annealing())
     logger.info(
         "%s: ALNS %d iterations in %.1f s, best %d",
         space.problem.name,
@@ -296,10 +274,17 @@ def solve_alns(
     return _best_visits(space, a, st)
 
 
-def route_distance_units(space: IndexSpace, routes: list[list[Visit]]) -> int:
-    """Total distance of visit sequences on class 0 (depot legs included)."""
-    veh = space.vehicle_of_class(0)
-    return sum(route_distance_m(space, veh, [space.visit_node(v) for v in r]) for r in routes)
+def supported(problem: Problem) -> bool:
+    """True when one of this module's searches models every rule of the problem."""
+    return vrptw_shape(problem) or alns_supported(problem) or fleet_supported(problem)
+
+
+def routes_cost(space: IndexSpace, routes: list[SearchRoute]) -> int:
+    """Objective units of (class, visits) routes (depot legs included)."""
+    return sum(
+        route_cost(space, space.vehicle_of_class(ci), [space.visit_node(v) for v in visits])
+        for ci, visits in routes
+    )
 
 
 def solve_improved(
@@ -308,16 +293,16 @@ def solve_improved(
     seed: int = 0,
     *,
     num_workers: int = 1,
-    initial: list[list[Visit]] | None = None,
-) -> list[list[Visit]] | None:
+    initial: list[SearchRoute] | None = None,
+) -> list[SearchRoute] | None:
     """The best of this module's searches for the problem, or None when none applies.
 
-    VRPTW-shaped problems go to PyVRP, other supported problems to the ALNS; with
-    ``num_workers`` > 1 that many searches run in parallel processes with seeds
-    ``seed, seed + 1, ...`` and the plan serving most requests, then the shortest, wins.
+    VRPTW shapes go to PyVRP, one class with seats only to the ALNS, the pupils' full
+    model to the ALNS with vehicle classes; with ``num_workers`` > 1 that many searches
+    run in parallel processes with seeds ``seed, seed + 1, ...`` and the plan serving most
+    requests, then the cheapest, wins.
     """
-    problem = space.problem
-    if not (vrptw_shape(problem) or alns_supported(problem)):
+    if not supported(space.problem):
         return None
     if num_workers <= 1:
         return _solve_one(space, time_limit_s, seed, initial)
@@ -331,19 +316,25 @@ def solve_improved(
     if not found:
         return None
 
-    def key(routes: list[list[Visit]]) -> tuple[int, int]:
-        served = sum(len(v) for v in routes)
-        return (-served, route_distance_units(space, routes))
+    def key(routes: list[SearchRoute]) -> tuple[int, int]:
+        served = sum(len(v) for _, v in routes)
+        return (-served, routes_cost(space, routes))
 
     return min(found, key=key)
 
 
 def _solve_one(
-    space: IndexSpace, time_limit_s: float, seed: int, initial: list[list[Visit]] | None
-) -> list[list[Visit]] | None:
-    if vrptw_shape(space.problem):
-        return solve_vrptw_pyvrp(space, time_limit_s, seed)
-    return solve_alns(space, time_limit_s, seed, initial=initial)
+    space: IndexSpace, time_limit_s: float, seed: int, initial: list[SearchRoute] | None
+) -> list[SearchRoute] | None:
+    problem = space.problem
+    if vrptw_shape(problem):
+        found = solve_vrptw_pyvrp(space, time_limit_s, seed)
+    elif alns_supported(problem):
+        start = [visits for _, visits in initial] if initial else None
+        found = solve_alns(space, time_limit_s, seed, initial=start)
+    else:
+        return solve_fleet(space, time_limit_s, seed, initial=initial)
+    return None if found is None else [(0, visits) for visits in found]
 
 
 _warm = False
@@ -395,16 +386,20 @@ def warm_up() -> None:
     global _warm
     if _warm:
         return
-    solve_alns(IndexSpace(_warm_up_problem()), 1e-3, 0)
+    problem = _warm_up_problem()
+    solve_alns(IndexSpace(problem), 1e-3, 0)
+    solve_fleet(IndexSpace(replace(problem, objective=ObjectiveKind.COST)), 1e-3, 0)
     _warm = True
 
 
 __all__ = [
     "Annealing",
+    "SearchRoute",
     "alns_supported",
-    "route_distance_units",
+    "routes_cost",
     "solve_alns",
     "solve_improved",
+    "supported",
     "vrptw_shape",
     "warm_up",
 ]

@@ -149,11 +149,11 @@ def plan_from_routes(
 
 
 def space_routes_of_visits(
-    space: IndexSpace, routes: Sequence[Sequence[Visit]], cls_idx: int = 0
+    space: IndexSpace, routes: Sequence[tuple[int, Sequence[Visit]]]
 ) -> list[SpaceRoute]:
-    """Visit sequences as routes of the space, each on a new vehicle of ``cls_idx``."""
+    """(class, visits) routes as routes of the space, each on a new vehicle of its class."""
     out: list[SpaceRoute] = []
-    for visits in routes:
+    for cls_idx, visits in routes:
         if not visits:
             continue
         space.vehicles.append(space.vehicle_of_class(cls_idx))
@@ -175,7 +175,7 @@ def plan_from_visits(
     Requests in no route are unassigned; ``objective`` defaults to the metres driven.
     """
     space = IndexSpace(problem)
-    space_routes = space_routes_of_visits(space, routes)
+    space_routes = space_routes_of_visits(space, [(0, visits) for visits in routes])
     plan = plan_from_routes(space, space_routes, time.monotonic(), 0)
     value = sum(r.distance_m for r in plan.routes) if objective is None else objective
     return replace(plan, travel_model=travel_model, solve_seconds=solve_seconds, objective=value)

@@ -59,9 +59,15 @@ def test_problem_shapes_pick_the_right_search() -> None:
     vrptw = load_solomon_problem(BENCH / "solomon" / "r101.txt")
     assert improve.alns_supported(darp) and not improve.vrptw_shape(darp)
     assert improve.vrptw_shape(vrptw)
+    # Several classes are the pupils' model (fleet_search: a route's class is chosen in
+    # the insertion); classes starting from different depots are not modelled.
     two_classes = dataclasses.replace(darp, vehicle_classes=darp.vehicle_classes * 2)
-    assert not improve.alns_supported(two_classes)
-    assert improve.solve_improved(IndexSpace(two_classes), 1.0) is None
+    assert not improve.alns_supported(two_classes) and improve.supported(two_classes)
+    vc = darp.vehicle_classes[0]
+    other = dataclasses.replace(vc, start_loc=darp.requests[0].pickup_loc)
+    two_depots = dataclasses.replace(darp, vehicle_classes=(vc, other))
+    assert not improve.supported(two_depots)
+    assert improve.solve_improved(IndexSpace(two_depots), 1.0) is None
 
 
 @pytest.mark.slow  # the first call compiles the ALNS with numba (~30-60 s on 2 cores)

@@ -1,0 +1,675 @@
+# mypy: disable-error-code="no-untyped-def"
+"""The ruin-and-recreate search on the pupils' full model: vehicle classes as a route attribute.
+
+Ruin and recreate (Ropke & Pisinger 2006 for the PDPTW; Cordeau & Laporte's DARP
+constraints), compiled with numba: remove a few requests (at random, related by place and
+time to a seed request, the most expensive, one school's, or whole routes), re-insert them
+one by one at their cheapest feasible positions over all routes, accept by simulated
+annealing, keep the best.
+
+Every route carries a vehicle class (type x layout x assistant). An insertion is priced
+on the cheapest class that carries the route afterwards (right-sizing inside the
+insertion): its seats and wheelchair places at the peak loads, every request's vehicle
+rules (allowed types, assistant), and the fleet limit of its type; a removal moves the
+route down to the cheapest class that still carries it. Travelling alone, incompatible
+pairs, one school per route (when mixed-school routes are off) and sibling groups
+(one vehicle, hard: a group split by a recreate is taken out whole) are route-level
+filters.
+
+Feasibility of a route's times (a fixed sequence) is exact: time windows, precedence,
+ride limits (start of drop-off service - end of pickup service <= L), route duration and
+depot windows form a system of difference constraints; :func:`_schedule` computes its
+least solution (earliest service starts, pickups delayed only as far as their ride limits
+force) by Bellman-Ford-style passes and reports infeasibility when a window is exceeded or
+the passes do not settle (a positive cycle). Insertions are tried in order of their added
+cost, with O(1) load and window pre-filters, so the exact check runs on few.
+
+Nodes: 0 start depot, 1..n pickups, n+1..2n drop-offs (request r: r and n+r), 2n+1 end
+depot. All numbers are int64 in Problem units. The kernels are numba-compiled and take
+plain arrays in two named tuples (``Inst``: the problem; ``Sol``: the routes), so they
+carry no type hints (numba infers the types at the first call). The route schedule
+(:func:`routing.solver.alns._schedule`) is the single-class search's.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+from numba import njit
+
+from routing.solver.alns import _route_cost, _schedule, _splice
+
+# fmt: off
+# The kernels take long argument lists (numba compiles plain arrays); they are kept
+# packed, not one argument per line.
+
+_INF = np.int64(1) << np.int64(60)
+
+Inst = namedtuple("Inst", [
+    "T", "D", "svc", "e", "lt", "ride", "qs", "qw", "allow", "alone", "school", "grp",
+    "gptr", "gmem", "inc", "has_inc", "c_seats", "c_chairs", "c_fixed", "c_perm", "c_tmax",
+    "c_type", "c_order", "t_avail", "mixed", "n", "K", "L", "penalty", "max_s", "max_w", "nops",
+])
+"""The problem as the kernels read it (see ``routing.solver.improve``)."""
+
+Sol = namedtuple("Sol", ["routes", "rlen", "rtimes", "rdist", "rcost", "rcls", "where", "tused"])
+"""Routes (node ids), service starts, metres, cost, class; each request's route; vehicles in
+use per type."""
+
+_Work = namedtuple("_Work", [
+    "cand_d", "cand_k", "cand_i", "cand_j", "cand_c", "scratch", "tscratch", "ppos",
+    "loads", "wloads", "pre_s", "suf_s", "pre_w", "suf_w", "zlate", "cum", "ccache",
+])
+"""Scratch arrays of the insertion, allocated once per kernel call."""
+
+
+@njit(cache=True)
+def _workspace(inst):
+    n, K, L = inst.n, inst.K, inst.L
+    size = min(K * (L + 1) * (L + 2) // 2 + 1, 4_000_000)
+    m2 = L + 3
+    return _Work(
+        np.empty(size, np.int64), np.empty(size, np.int64), np.empty(size, np.int64),
+        np.empty(size, np.int64), np.empty(size, np.int64), np.empty(m2, np.int64),
+        np.empty(m2, np.int64), np.empty(n + 1, np.int64), np.empty(m2, np.int64),
+        np.empty(m2, np.int64), np.empty(m2, np.int64), np.empty(m2, np.int64),
+        np.empty(m2, np.int64), np.empty(m2, np.int64), np.empty(m2, np.int64),
+        np.empty(m2, np.int64), np.empty((inst.max_s + 1) * (inst.max_w + 1), np.int64),
+    )
+
+
+@njit(cache=True)
+def _type_free(inst, tused, c, cur_type):
+    t = inst.c_type[c]
+    return t == cur_type or inst.t_avail[t] < 0 or tused[t] < inst.t_avail[t]
+
+
+@njit(cache=True)
+def _pick_class(inst, mask, peak_s, peak_w, cur_type, tused, dist):
+    """The cheapest class in ``mask`` with room for the peaks and a vehicle free; -1 if none."""
+    best = -1
+    best_cost = _INF
+    for x in range(inst.c_order.shape[0]):
+        c = inst.c_order[x]
+        if (mask >> c) & 1 == 0 or inst.c_seats[c] < peak_s or inst.c_chairs[c] < peak_w:
+            continue
+        if not _type_free(inst, tused, c, cur_type):
+            continue
+        cost = inst.c_fixed[c] + inst.c_perm[c] * dist
+        if cost < best_cost:
+            best_cost = cost
+            best = c
+    return best
+
+
+@njit(cache=True)
+def _route_mask(inst, seq, m):
+    """Classes every request on the route may use."""
+    mask = np.int64(-1)
+    for x in range(m):
+        if seq[x] <= inst.n:
+            mask &= inst.allow[seq[x]]
+    return mask
+
+
+@njit(cache=True)
+def _route_allows(inst, sol, k, r, pin):
+    """Route-level rules for adding request r to route k: alone, school, incompatible, group."""
+    if pin >= 0 and k != pin:
+        return False
+    m = sol.rlen[k]
+    if m == 0:
+        return True
+    if inst.alone[r] or m + 2 > inst.L:
+        return False
+    seq = sol.routes[k]
+    for x in range(m):
+        s = seq[x]
+        if s > inst.n:
+            continue
+        if inst.alone[s] or (inst.mixed == 0 and inst.school[s] != inst.school[r]):
+            return False
+        if inst.has_inc and inst.inc[r, s]:
+            return False
+    return True
+
+
+@njit(cache=True)
+def _route_bounds(inst, seq, m, ws):
+    """Loads (seats, chairs) after each position with prefix and suffix maxima; latest
+    service starts (windows only, a necessary bound); cum[x] = earliest gap from the start
+    of seq[0] to the start of seq[x]."""
+    T, svc, lt, endn = inst.T, inst.svc, inst.lt, 2 * inst.n + 1
+    loads, wloads, zlate, cum = ws.loads, ws.wloads, ws.zlate, ws.cum
+    acc = 0
+    wacc = 0
+    for x in range(m):
+        acc += inst.qs[seq[x]]
+        wacc += inst.qw[seq[x]]
+        loads[x] = acc
+        wloads[x] = wacc
+    ws.pre_s[0] = 0
+    ws.pre_w[0] = 0
+    for x in range(m):
+        ws.pre_s[x + 1] = max(ws.pre_s[x], loads[x])
+        ws.pre_w[x + 1] = max(ws.pre_w[x], wloads[x])
+    ws.suf_s[m] = 0
+    ws.suf_w[m] = 0
+    for x in range(m - 1, -1, -1):
+        ws.suf_s[x] = max(ws.suf_s[x + 1], loads[x])
+        ws.suf_w[x] = max(ws.suf_w[x + 1], wloads[x])
+    zlate[m] = lt[endn]
+    for x in range(m - 1, -1, -1):
+        nx = endn if x == m - 1 else seq[x + 1]
+        z = zlate[x + 1] - T[seq[x], nx] - svc[seq[x]]
+        zlate[x] = z if z < lt[seq[x]] else lt[seq[x]]
+    if m > 0:
+        cum[0] = 0
+        for x in range(1, m):
+            cum[x] = cum[x - 1] + svc[seq[x - 1]] + T[seq[x - 1], seq[x]]
+
+
+@njit(cache=True)
+def _class_for(inst, sol, k, mask, ps, pw, dist, ws):
+    """Cached :func:`_pick_class` for route k at peaks (ps, pw)."""
+    if ps > inst.max_s or pw > inst.max_w:
+        return -1
+    key = ps * (inst.max_w + 1) + pw
+    c = ws.ccache[key]
+    if c == -2:
+        cur_type = inst.c_type[sol.rcls[k]] if sol.rlen[k] > 0 else -1
+        c = _pick_class(inst, mask, ps, pw, cur_type, sol.tused, dist)
+        ws.ccache[key] = c
+    return c
+
+
+@njit(cache=True)
+def _add_candidate(ws, nc, delta, k, i, j, c, noise):
+    if nc >= ws.cand_d.shape[0]:
+        return nc
+    ws.cand_d[nc] = delta + (np.random.randint(0, noise + 1) if noise > 0 else 0)
+    ws.cand_k[nc] = k
+    ws.cand_i[nc] = i
+    ws.cand_j[nc] = j
+    ws.cand_c[nc] = c
+    return nc + 1
+
+
+@njit(cache=True)
+def _route_candidates(inst, sol, r, k, ws, nc, noise):
+    """Append the insertions of request r into route k that pass the O(1) pre-filters.
+
+    Row ``nc`` of ``ws.cand_*``: added cost with noise, route, pickup position, drop-off
+    position, class; returns the new number of rows.
+    """
+    T, D, svc, e, lt, ride, n = inst.T, inst.D, inst.svc, inst.e, inst.lt, inst.ride, inst.n
+    p = r
+    d = n + r
+    endn = 2 * n + 1
+    qs, qw = inst.qs[r], inst.qw[r]
+    seq = sol.routes[k]
+    m = sol.rlen[k]
+    times = sol.rtimes[k]
+    _route_bounds(inst, seq, m, ws)
+    loads, wloads, zlate, cum = ws.loads, ws.wloads, ws.zlate, ws.cum
+    mask = _route_mask(inst, seq, m) & inst.allow[r]
+    if mask == 0:
+        return nc
+    ws.ccache[:] = -2
+    old = sol.rcost[k] if m > 0 else 0
+    dist = sol.rdist[k] if m > 0 else 0
+    for i in range(m + 1):
+        prev = 0 if i == 0 else seq[i - 1]
+        nxt = endn if i == m else seq[i]
+        before_s = 0 if i == 0 else loads[i - 1]
+        before_w = 0 if i == 0 else wloads[i - 1]
+        if before_s + qs > inst.max_s or before_w + qw > inst.max_w:
+            continue
+        dep_prev = e[0] if i == 0 else times[i - 1] + svc[prev]
+        ap = dep_prev + T[prev, p]
+        if ap < e[p]:
+            ap = e[p]
+        if ap > lt[p]:
+            continue
+        base_i = D[prev, p] + D[p, nxt] - D[prev, nxt]
+        # can anything follow p at position i (j > i)?
+        later_ok = i < m and ap + svc[p] + T[p, nxt] <= zlate[i]
+        run_s = before_s
+        run_w = before_w
+        for j in range(i, m + 1):
+            if j > i:
+                if not later_ok:
+                    break
+                run_s = max(run_s, loads[j - 1])
+                run_w = max(run_w, wloads[j - 1])
+                if run_s + qs > inst.max_s or run_w + qw > inst.max_w:
+                    break
+                pj = seq[j - 1]
+                # ride lower bound along the route (non-decreasing in j)
+                path = T[p, nxt] + cum[j - 1] - cum[i] + svc[pj] + T[pj, d]
+                if path > ride[r]:
+                    break
+                nj = endn if j == m else seq[j]
+                dd = base_i + D[pj, d] + D[d, nj] - D[pj, nj]
+                ad = times[j - 1] + svc[pj] + T[pj, d]
+                if ad < e[d]:
+                    ad = e[d]
+                if ad > lt[d] or ad + svc[d] + T[d, nj] > zlate[j]:
+                    continue
+            else:
+                dd = D[prev, p] + D[p, d] + D[d, nxt] - D[prev, nxt]
+                ad = ap + svc[p] + T[p, d]
+                if ad < e[d]:
+                    ad = e[d]
+                if ad > lt[d] or T[p, d] > ride[r]:
+                    continue
+                if ad + svc[d] + T[d, nxt] > zlate[i]:
+                    continue
+            ps = max(ws.pre_s[i], run_s + qs, ws.suf_s[j])
+            pw = max(ws.pre_w[i], run_w + qw, ws.suf_w[j])
+            c = _class_for(inst, sol, k, mask, ps, pw, dist, ws)
+            if c < 0:
+                continue
+            delta = inst.c_fixed[c] + inst.c_perm[c] * (dist + dd) - old
+            nc = _add_candidate(ws, nc, delta, k, i, j, c, noise)
+    return nc
+
+
+@njit(cache=True)
+def _best_insertion(inst, sol, r, pin, ws, noise):
+    """Cheapest feasible insertion of request r: (delta, k, i, j, class) or k = -1.
+
+    Candidates from every non-empty route and one empty route (``pin`` >= 0: that route
+    only) are sorted by added cost and checked exactly (:func:`_schedule`) in that order.
+    """
+    nc = 0
+    tried_empty = False
+    for k in range(inst.K):
+        if sol.rlen[k] == 0:
+            if tried_empty or pin >= 0:
+                continue
+            tried_empty = True
+        if not _route_allows(inst, sol, k, r, pin):
+            continue
+        nc = _route_candidates(inst, sol, r, k, ws, nc, noise)
+    if nc == 0:
+        return _INF, -1, -1, -1, -1
+    order = np.argsort(ws.cand_d[:nc])
+    for x in range(nc):
+        o = order[x]
+        k = ws.cand_k[o]
+        c = ws.cand_c[o]
+        w = _splice(sol.routes[k], sol.rlen[k], ws.cand_i[o], ws.cand_j[o], r, inst.n + r,
+                    ws.scratch)
+        if _schedule(ws.scratch, w, inst.T, inst.svc, inst.e, inst.lt, inst.ride, inst.n,
+                     inst.c_tmax[c], ws.tscratch, ws.ppos):
+            return ws.cand_d[o], k, ws.cand_i[o], ws.cand_j[o], c
+    return _INF, -1, -1, -1, -1
+
+
+@njit(cache=True)
+def _set_class(inst, sol, k, c):
+    """Route k (non-empty) on class c: vehicles in use per type and the cost follow."""
+    old = sol.rcls[k]
+    if old != c:
+        if old >= 0:
+            sol.tused[inst.c_type[old]] -= 1
+        sol.tused[inst.c_type[c]] += 1
+        sol.rcls[k] = c
+    sol.rcost[k] = inst.c_fixed[c] + inst.c_perm[c] * sol.rdist[k]
+
+
+@njit(cache=True)
+def _insert(inst, sol, k, i, j, r, c, ws):
+    seq = sol.routes[k]
+    w = _splice(seq, sol.rlen[k], i, j, r, inst.n + r, ws.scratch)
+    for x in range(w):
+        seq[x] = ws.scratch[x]
+    sol.rlen[k] = w
+    _schedule(seq, w, inst.T, inst.svc, inst.e, inst.lt, inst.ride, inst.n, inst.c_tmax[c],
+              sol.rtimes[k], ws.ppos)
+    sol.rdist[k] = _route_cost(seq, w, inst.D, inst.n)
+    _set_class(inst, sol, k, c)
+    sol.where[r] = k
+
+
+@njit(cache=True)
+def _peaks(inst, seq, m):
+    s = 0
+    wc = 0
+    ps = 0
+    pw = 0
+    for x in range(m):
+        s += inst.qs[seq[x]]
+        wc += inst.qw[seq[x]]
+        ps = max(ps, s)
+        pw = max(pw, wc)
+    return ps, pw
+
+
+@njit(cache=True)
+def _remove(inst, sol, r, ws):
+    """Take request r off its route; the route moves down to the cheapest class that
+    still carries it (same schedule, shift permitting)."""
+    k = sol.where[r]
+    seq = sol.routes[k]
+    m = sol.rlen[k]
+    n = inst.n
+    w = 0
+    for x in range(m):
+        if seq[x] != r and seq[x] != n + r:
+            seq[w] = seq[x]
+            w += 1
+    sol.rlen[k] = w
+    sol.where[r] = -1
+    c = sol.rcls[k]
+    if w == 0:
+        sol.tused[inst.c_type[c]] -= 1
+        sol.rcls[k] = -1
+        sol.rdist[k] = 0
+        sol.rcost[k] = 0
+        return
+    _schedule(seq, w, inst.T, inst.svc, inst.e, inst.lt, inst.ride, n, inst.c_tmax[c],
+              sol.rtimes[k], ws.ppos)
+    sol.rdist[k] = _route_cost(seq, w, inst.D, n)
+    ps, pw = _peaks(inst, seq, w)
+    c2 = _pick_class(inst, _route_mask(inst, seq, w), ps, pw, inst.c_type[c], sol.tused,
+                     sol.rdist[k])
+    if c2 >= 0 and c2 != c and (inst.c_tmax[c2] >= inst.c_tmax[c] or _schedule(
+            seq, w, inst.T, inst.svc, inst.e, inst.lt, inst.ride, n, inst.c_tmax[c2],
+            ws.tscratch, ws.ppos)):
+        if inst.c_tmax[c2] < inst.c_tmax[c]:
+            sol.rtimes[k, :w] = ws.tscratch[:w]
+        c = c2
+    _set_class(inst, sol, k, c)
+
+
+@njit(cache=True)
+def _total(inst, sol, unassigned):
+    t = np.int64(0)
+    for k in range(inst.K):
+        if sol.rlen[k] > 0:
+            t += sol.rcost[k]
+    return t + unassigned * inst.penalty
+
+
+@njit(cache=True)
+def _take(inst, sol, r, removed, nr, ws):
+    """Remove r and the rest of its sibling group (those placed); returns the new count."""
+    g = inst.grp[r]
+    if g < 0:
+        _remove(inst, sol, r, ws)
+        removed[nr] = r
+        return nr + 1
+    for x in range(inst.gptr[g], inst.gptr[g + 1]):
+        s = inst.gmem[x]
+        if sol.where[s] >= 0:
+            _remove(inst, sol, s, ws)
+            removed[nr] = s
+            nr += 1
+    return nr
+
+
+@njit(cache=True)
+def _relatedness(inst, s, rel):
+    """rel[r]: distance and time from seed request s (rel[0] is never chosen)."""
+    D, e, lt, n = inst.D, inst.e, inst.lt, inst.n
+    for r in range(1, n + 1):
+        rel[r] = D[s, r] + D[n + s, n + r] + (abs(e[s] - e[r]) + abs(lt[n + s] - lt[n + r])) // 4
+    rel[0] = _INF
+
+
+@njit(cache=True)
+def _worst_savings(inst, sol, rel):
+    """rel[r]: minus what removing r saves (its detour and its share of the vehicle's fixed
+    cost, randomised); placed requests only."""
+    D, n = inst.D, inst.n
+    for r in range(1, n + 1):
+        rel[r] = 0
+    for k in range(inst.K):
+        m = sol.rlen[k]
+        if m == 0:
+            continue
+        seq = sol.routes[k]
+        c = sol.rcls[k]
+        share = inst.c_fixed[c] // (m // 2)
+        for x in range(m):
+            node = seq[x]
+            prev = 0 if x == 0 else seq[x - 1]
+            nxt = 2 * n + 1 if x == m - 1 else seq[x + 1]
+            sav = inst.c_perm[c] * (D[prev, node] + D[node, nxt] - D[prev, nxt])
+            if node <= n:
+                sav += share
+            r = node if node <= n else node - n
+            # a detour can save less than nothing where the matrix breaks the triangle
+            # inequality (road networks, banded speeds)
+            spread = sav // 2 + 2 if sav > 0 else 2
+            rel[r] -= sav + np.random.randint(0, spread)
+    rel[0] = _INF
+    for r in range(1, n + 1):
+        if sol.where[r] < 0:
+            rel[r] = _INF
+
+
+@njit(cache=True)
+def _school_order(inst, sol, rel):
+    """rel[r]: requests of a random seed request's school first, nearest to it first."""
+    n = inst.n
+    s = np.random.randint(1, n + 1)
+    for r in range(1, n + 1):
+        near = inst.D[s, r] + inst.D[n + s, n + r]
+        rel[r] = near if inst.school[r] == inst.school[s] else _INF // 2 + near
+    rel[0] = _INF
+
+
+@njit(cache=True)
+def _ruin_routes(inst, sol, want, removed, nr, ws):
+    """Remove whole routes (the smaller of two random ones each time)."""
+    tries = 0
+    while nr < want and tries < 4 * inst.K:
+        tries += 1
+        a = np.random.randint(0, inst.K)
+        b = np.random.randint(0, inst.K)
+        if sol.rlen[a] == 0 or (sol.rlen[b] > 0 and sol.rlen[b] < sol.rlen[a]):
+            a = b
+        m = sol.rlen[a]
+        if m == 0:
+            continue
+        seq = sol.routes[a]
+        while sol.rlen[a] > 0 and nr < inst.n:
+            node = seq[0]
+            r = node if node <= inst.n else node - inst.n
+            nr = _take(inst, sol, r, removed, nr, ws)
+    return nr
+
+
+@njit(cache=True)
+def _ruin(inst, sol, op, want, removed, nr, rel, ws):
+    """Remove requests from ``sol`` until ``want`` are out.
+
+    op 0: random; 1: related to a random seed request (place and time), each candidate
+    skipped with probability 1/4; 2: worst (largest saving, randomised); 3: one school's
+    (nearest to a seed first, skipped with probability 1/4); 4: whole routes.
+    """
+    n = inst.n
+    if op == 0:
+        tries = 0
+        while nr < want and nr < n and tries < 20 * n:
+            tries += 1
+            r = np.random.randint(1, n + 1)
+            if sol.where[r] >= 0:
+                nr = _take(inst, sol, r, removed, nr, ws)
+        return nr
+    if op == 4:
+        return _ruin_routes(inst, sol, want, removed, nr, ws)
+    if op == 1:
+        _relatedness(inst, np.random.randint(1, n + 1), rel)
+    elif op == 2:
+        _worst_savings(inst, sol, rel)
+    else:
+        _school_order(inst, sol, rel)
+    order = np.argsort(rel)
+    c = 0
+    while nr < want and nr < n and c < n + 1:
+        r = order[c]
+        c += 1
+        if r == 0 or sol.where[r] < 0:
+            continue
+        if op != 2 and np.random.random() < 0.25:
+            continue
+        nr = _take(inst, sol, r, removed, nr, ws)
+    return nr
+
+
+@njit(cache=True)
+def _order_removed(inst, removed, nr, mode):
+    """Recreate order: 0 random, 1 earliest window first, 2 farthest first."""
+    D, e, ride, n = inst.D, inst.e, inst.ride, inst.n
+    if mode == 0:
+        np.random.shuffle(removed[:nr])
+        return
+    key = np.empty(nr, np.int64)
+    for x in range(nr):
+        r = removed[x]
+        key[x] = e[r] if e[r] > e[n + r] - ride[r] else e[n + r] - ride[r]
+        if mode == 2:
+            key[x] = -(D[0, r] + D[n + r, 2 * n + 1] + D[r, n + r])
+    o = np.argsort(key)
+    tmp = removed[:nr].copy()
+    for x in range(nr):
+        removed[x] = tmp[o[x]]
+
+
+@njit(cache=True)
+def _pin(inst, sol, r):
+    """The route a placed sibling of r is on, or -1."""
+    g = inst.grp[r]
+    if g < 0:
+        return -1
+    for x in range(inst.gptr[g], inst.gptr[g + 1]):
+        s = inst.gmem[x]
+        if s != r and sol.where[s] >= 0:
+            return sol.where[s]
+    return -1
+
+
+@njit(cache=True)
+def _whole_groups(inst, sol, removed, nr, ws):
+    """Take out any sibling group a recreate left split or partly placed; # taken out."""
+    out = 0
+    for x in range(nr):
+        g = inst.grp[removed[x]]
+        if g < 0:
+            continue
+        k = -2
+        ok = True
+        for y in range(inst.gptr[g], inst.gptr[g + 1]):
+            w = sol.where[inst.gmem[y]]
+            if k == -2:
+                k = w
+            elif w != k:
+                ok = False
+        if ok:
+            continue
+        for y in range(inst.gptr[g], inst.gptr[g + 1]):
+            s = inst.gmem[y]
+            if sol.where[s] >= 0:
+                _remove(inst, sol, s, ws)
+                out += 1
+    return out
+
+
+@njit(cache=True)
+def _recreate(inst, sol, removed, nr, ws, noise):
+    """Insert ``removed[:nr]`` in order, each at its cheapest feasible place; # left out."""
+    left = 0
+    for x in range(nr):
+        r = removed[x]
+        _dlt, k, i, j, c = _best_insertion(inst, sol, r, _pin(inst, sol, r), ws, noise)
+        if k < 0:
+            left += 1
+            continue
+        _insert(inst, sol, k, i, j, r, c, ws)
+    return left + _whole_groups(inst, sol, removed, nr, ws)
+
+
+@njit(cache=True)
+def _copy(src, dst):
+    dst.routes[:, :] = src.routes
+    dst.rlen[:] = src.rlen
+    dst.rtimes[:, :] = src.rtimes
+    dst.rdist[:] = src.rdist
+    dst.rcost[:] = src.rcost
+    dst.rcls[:] = src.rcls
+    dst.where[:] = src.where
+    dst.tused[:] = src.tused
+
+
+@njit(cache=True)
+def _clone(sol):
+    return Sol(sol.routes.copy(), sol.rlen.copy(), sol.rtimes.copy(), sol.rdist.copy(),
+               sol.rcost.copy(), sol.rcls.copy(), sol.where.copy(), sol.tused.copy())
+
+
+@njit(cache=True)
+def _unassigned(inst, sol):
+    u = 0
+    for r in range(1, inst.n + 1):
+        if sol.where[r] < 0:
+            u += 1
+    return u
+
+
+@njit(cache=True)
+def _run(inst, sol, best, best_obj, iters, temp0, temp1, qmin, qmax, noise):
+    """Run ``iters`` ALNS iterations from ``sol`` (updated to the current solution); the
+    best is kept in ``best``; returns the best objective."""
+    n = inst.n
+    ws = _workspace(inst)
+    w = _clone(sol)
+    removed = np.empty(n, np.int64)
+    rel = np.empty(n + 1, np.int64)
+    unassigned = _unassigned(inst, sol)
+    cur = _total(inst, sol, unassigned)
+    bobj = best_obj
+    for it in range(iters):
+        temp = temp0 * (temp1 / temp0) ** (it / max(1, iters - 1))
+        _copy(sol, w)
+        nq = np.random.randint(qmin, qmax + 1)
+        nr = 0
+        for r in range(1, n + 1):
+            if w.where[r] < 0:
+                removed[nr] = r
+                nr += 1
+        op = np.random.randint(0, inst.nops)
+        nr = _ruin(inst, w, op, nq + unassigned, removed, nr, rel, ws)
+        _order_removed(inst, removed, nr, np.random.randint(0, 3))
+        nz = noise if np.random.random() < 0.5 else 0
+        left = _recreate(inst, w, removed, nr, ws, nz)
+        new = _total(inst, w, left)
+        accept = new < cur
+        if not accept and temp > 0:
+            accept = np.random.random() < np.exp(-(new - cur) / temp)
+        if accept:
+            _copy(w, sol)
+            cur = new
+            unassigned = left
+            if new < bobj:
+                bobj = new
+                _copy(w, best)
+    return bobj
+
+
+@njit(cache=True)
+def _construct(inst, sol, order):
+    """Insert requests in ``order`` (those not yet placed) at their cheapest feasible places;
+    returns # left out."""
+    ws = _workspace(inst)
+    todo = np.empty(order.shape[0], np.int64)
+    nr = 0
+    for x in range(order.shape[0]):
+        if sol.where[order[x]] < 0:
+            todo[nr] = order[x]
+            nr += 1
+    return _recreate(inst, sol, todo, nr, ws, 0)
