@@ -22,6 +22,7 @@ from routing.errors import (
     InvalidScenarioError,
     NetworkUnavailableError,
     NoSolutionError,
+    PlanTransitionError,
     RoutingError,
     UnreachableLocationError,
 )
@@ -83,6 +84,7 @@ DOMAIN_ERRORS: tuple[tuple[type[RoutingError], int, str], ...] = (
     (NoSolutionError, 422, "no_solution"),
     (InfeasiblePlanError, 422, "infeasible_plan"),
     (NetworkUnavailableError, 503, "network_unavailable"),
+    (PlanTransitionError, 409, "invalid_transition"),
     (RoutingError, 422, "routing_error"),
 )
 

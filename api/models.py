@@ -264,6 +264,7 @@ class JobRow(Base):
 
 class PlanRow(Base):
     __tablename__ = "plans"
+    __table_args__ = (Index("ix_plans_scenario_status", "scenario_id", "status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # One plan per job, enforced by the database: a retried job cannot write a second.
@@ -286,6 +287,15 @@ class PlanRow(Base):
     geojson: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     school_ids: Mapped[list[Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    # routing.lifecycle.PlanStatus; schools see a plan's times only once published.
+    status: Mapped[str] = mapped_column(String(20), default="draft", server_default="draft")
+    approved_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    approved_by: Mapped[str | None] = mapped_column(String(150))  # the officer's username
+    approved_at: Mapped[datetime | None] = mapped_column()
+    published_at: Mapped[datetime | None] = mapped_column()
+    superseded_at: Mapped[datetime | None] = mapped_column()
 
     routes: Mapped[list[PlanRouteRow]] = relationship(
         back_populates="plan",

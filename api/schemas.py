@@ -273,7 +273,25 @@ class UnassignedResponse(BaseModel):
     reason: str
 
 
-class PlanSummaryResponse(BaseModel):
+class PlanLifecycleFields(BaseModel):
+    """Where a plan is in its lifecycle (``routing.lifecycle``) and who approved it when."""
+
+    status: Literal["draft", "approved", "published", "superseded"]
+    approved_by: str | None
+    approved_at: datetime | None
+    published_at: datetime | None
+    superseded_at: datetime | None
+
+
+class PlanStatusResponse(PlanLifecycleFields):
+    """A plan's lifecycle after a step; ``superseded`` lists the plans publishing replaced."""
+
+    id: int
+    scenario_id: int
+    superseded: list[int]
+
+
+class PlanSummaryResponse(PlanLifecycleFields):
     """A plan as finance sees it: costs and counts per route, no stops or pupils."""
 
     id: int
@@ -301,6 +319,7 @@ class PlanListItemResponse(BaseModel):
     scenario_id: int
     scenario_name: str
     created_at: datetime
+    status: str
     runs: list[str]
     day_cost_pence: int | None
     num_routes: int | None
@@ -325,8 +344,25 @@ def _num_pupils(route: PlanRouteRow) -> int:
     return sum(len(s.pupil_ids) for s in route.stops if s.kind == "pickup")
 
 
+def _lifecycle(plan: PlanRow) -> dict[str, Any]:
+    return {
+        "status": plan.status,
+        "approved_by": plan.approved_by,
+        "approved_at": plan.approved_at,
+        "published_at": plan.published_at,
+        "superseded_at": plan.superseded_at,
+    }
+
+
+def plan_status_response(plan: PlanRow, superseded: list[int]) -> PlanStatusResponse:
+    return PlanStatusResponse(
+        id=plan.id, scenario_id=plan.scenario_id, superseded=superseded, **_lifecycle(plan)
+    )
+
+
 def _plan_head(plan: PlanRow) -> dict[str, Any]:
     return {
+        **_lifecycle(plan),
         "id": plan.id,
         "scenario_id": plan.scenario_id,
         "scenario_name": plan.scenario_name,
@@ -572,6 +608,7 @@ class SchoolPlanResponse(BaseModel):
     scenario_name: str
     created_at: datetime
     runs: list[str]
+    status: str
 
 
 class AuditEntryResponse(BaseModel):

@@ -67,3 +67,7 @@ class InfeasiblePlanError(RoutingError):
     def __init__(self, msg: str, violations: tuple[object, ...] = ()) -> None:
         super().__init__(msg)
         self.violations = violations
+
+
+class PlanTransitionError(RoutingError, ValueError):
+    """A plan cannot move from its status to the one asked (``routing.lifecycle``)."""

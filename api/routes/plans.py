@@ -77,6 +77,7 @@ def list_plans(
             scenario_id=p.scenario_id,
             scenario_name=p.scenario_name,
             created_at=p.created_at,
+            status=p.status,
             runs=list(p.runs),
             day_cost_pence=p.summary.get("day_cost_pence"),
             num_routes=p.summary.get("num_routes"),

@@ -1,7 +1,7 @@
 """What a school sees: its own pupils' pickups, and the plans that include it.
 
-A school user asking about another school, or a plan without its school, gets the same
-404 as for an id that does not exist.
+A school user asking about another school, a plan without its school, or a plan not yet
+published (``routing.lifecycle``), gets the same 404 as for an id that does not exist.
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from sqlalchemy import select
 
 from api import audit, features
-from api.auth import Principal
+from api.auth import Principal, Role
 from api.deps import OfficerOrSchool, ReadSessionDep
 from api.errors import not_found
 from api.exports import document_response
 from api.models import PlanRow
+from api.plan_lifecycle import published_for_school
 from api.plan_store import school_trips
 from api.schemas import (
     MAX_ID,
@@ -25,6 +26,7 @@ from api.schemas import (
     SchoolPlanResponse,
     pickup_response,
 )
+from routing.lifecycle import PlanStatus
 from routing.model import Run
 
 router = APIRouter(prefix="/api/v1/schools", tags=["schools"])
@@ -35,6 +37,12 @@ SchoolId = Annotated[str, Path(min_length=1, max_length=100, description="School
 def _check_school(user: Principal, school_id: str) -> None:
     if not user.may_see_school(school_id):
         raise not_found("school", school_id)
+
+
+def _check_published(user: Principal, session: ReadSessionDep, plan: int, school_id: str) -> None:
+    """A school sees a plan's times only once an officer has published it."""
+    if user.role is Role.SCHOOL and not published_for_school(session, plan, school_id):
+        raise not_found("plan", plan)
 
 
 @router.get(
@@ -53,6 +61,7 @@ def read_pickups(
     """The school's pupils in a plan: first name and initial, pickup and arrival times,
     vehicle and whether an assistant rides (audited)."""
     _check_school(user, school_id)
+    _check_published(user, session, plan, school_id)
     trips = school_trips(session, plan, school_id, run)
     if not trips:
         # No journeys: is the school in the plan at all (all its pupils unassigned, or
@@ -95,6 +104,7 @@ def _pickups_export(
     session: ReadSessionDep,
 ) -> Response:
     _check_school(user, school_id)
+    _check_published(user, session, plan, school_id)
     document = features.pickup_list_document(session, plan, school_id, run, fmt)
     if document is None:
         raise not_found("plan", plan)
@@ -155,18 +165,21 @@ def export_pickups_html(
 def list_school_plans(
     school_id: SchoolId, user: OfficerOrSchool, session: ReadSessionDep
 ) -> list[SchoolPlanResponse]:
-    """Plans that carry (or leave unassigned) any pupil of this school, newest first."""
+    """Plans that carry (or leave unassigned) any pupil of this school, newest first;
+    a school user sees published plans only."""
     _check_school(user, school_id)
-    rows = session.execute(
-        select(
-            PlanRow.id,
-            PlanRow.scenario_id,
-            PlanRow.scenario_name,
-            PlanRow.created_at,
-            PlanRow.runs,
-            PlanRow.school_ids,
-        ).order_by(PlanRow.id.desc())
-    ).all()
+    query = select(
+        PlanRow.id,
+        PlanRow.scenario_id,
+        PlanRow.scenario_name,
+        PlanRow.created_at,
+        PlanRow.runs,
+        PlanRow.school_ids,
+        PlanRow.status,
+    ).order_by(PlanRow.id.desc())
+    if user.role is Role.SCHOOL:
+        query = query.where(PlanRow.status == PlanStatus.PUBLISHED.value)
+    rows = session.execute(query).all()
     return [
         SchoolPlanResponse(
             plan_id=r.id,
@@ -174,6 +187,7 @@ def list_school_plans(
             scenario_name=r.scenario_name,
             created_at=r.created_at,
             runs=list(r.runs),
+            status=r.status,
         )
         for r in rows
         if school_id in (r.school_ids or ())

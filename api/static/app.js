@@ -736,7 +736,7 @@
     tbody.replaceChildren();
     const plans = await api(`/schools/${encodeURIComponent(schoolId)}/plans`);
     if (!plans.length) {
-      status("No plan includes this school yet.");
+      status("No published plan includes this school yet.");
       return;
     }
     const planId = plans[0].plan_id;

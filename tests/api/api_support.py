@@ -207,9 +207,18 @@ def solve_world(world: World, files: dict[str, bytes]) -> None:
     job = world.client.get(f"/api/v1/jobs/{world.job_id}", headers=world.headers["officer"])
     assert job.json()["state"] == "succeeded", job.text
     world.plan_id = int(job.json()["plan_id"])
+    publish_plan(world.client, world.headers["officer"], world.plan_id)
     plan = world.client.get(f"/api/v1/plans/{world.plan_id}", headers=world.headers["officer"])
     world.route_id = plan.json()["routes"][0]["route_id"]
     compare_world(world)
+
+
+def publish_plan(client: TestClient, headers: dict[str, str], plan_id: int) -> None:
+    """Approve and publish a plan as an officer, so that its schools see its times."""
+    for step, status in (("approve", "approved"), ("publish", "published")):
+        response = client.post(f"/api/v1/plans/{plan_id}/{step}", headers=headers)
+        assert response.status_code == 200, response.text
+        assert response.json()["status"] == status
 
 
 # A variant every tiny plan can take; the comparison plans the baseline and it (AM only).

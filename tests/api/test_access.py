@@ -38,6 +38,8 @@ EXPECTED_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/plans/{plan_id}.csv"): frozenset({O}),
     ("GET", "/api/v1/plans/{plan_id}.geojson"): frozenset({O}),
     ("GET", "/api/v1/plans/{plan_id}/comparison"): frozenset({O, F}),
+    ("POST", "/api/v1/plans/{plan_id}/approve"): frozenset({O}),
+    ("POST", "/api/v1/plans/{plan_id}/publish"): frozenset({O}),
     ("GET", "/api/v1/jobs/{job_id}"): frozenset({O, F}),
     ("GET", "/api/v1/schools/{school_id}/pickups"): frozenset({O, S}),
     ("GET", "/api/v1/schools/{school_id}/plans"): frozenset({O, S}),

@@ -14,7 +14,14 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from api_support import PUPILS, WORLD_VARIANT, World, tiny_scenario, upload_tiny
+from api_support import (
+    PUPILS,
+    WORLD_VARIANT,
+    World,
+    publish_plan,
+    tiny_scenario,
+    upload_tiny,
+)
 from sqlalchemy import select
 
 from api.config import Settings
@@ -442,6 +449,7 @@ def _hostile_plan(fresh: World) -> tuple[int, str]:
 
 def test_pickup_csv_neutralises_formula_cells_and_html_escapes_markup(fresh: World) -> None:
     plan_id, _ = _hostile_plan(fresh)
+    publish_plan(fresh.client, fresh.headers["officer"], plan_id)
     headers = fresh.headers["school1"]
     response = fresh.client.get(
         f"{API}/schools/S1/pickups.csv?plan={plan_id}&run=AM", headers=headers

@@ -110,6 +110,9 @@ def test_live_server_plans_in_the_background_and_serves_pickups(
         )
         job = http.get(job_url, headers=officer).json()
         assert job["state"] == "succeeded", job
+        for step in ("approve", "publish"):  # schools see published plans only
+            done = http.post(f"/api/v1/plans/{job['plan_id']}/{step}", headers=officer)
+            assert done.status_code == 200, done.text
         pickups = http.get(
             f"/api/v1/schools/S1/pickups?plan={job['plan_id']}",
             headers={**school, "X-Request-ID": "live-req-1"},

@@ -223,6 +223,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             road = _solve(
                 client, officer, Worker(settings, factory, solve=_road_solve), scenario_id
             )
+            for step in ("approve", "publish"):  # schools see published plans only
+                done = client.post(f"/api/v1/plans/{road}/{step}", headers=officer)
+                assert done.status_code == 200, done.text
         yield Site(url, scenario_id, straight, road, Worker(settings, factory))
     finally:
         server.should_exit = True
