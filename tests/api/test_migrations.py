@@ -98,3 +98,31 @@ def test_processes_starting_together_migrate_once(
         t.join()
     assert errors == []
     assert schema_diff(url) == []
+
+
+def test_plans_written_before_the_lifecycle_become_drafts(tmp_path: Path) -> None:
+    """Migration 0008: no existing plan was signed off, so none reaches schools."""
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    config = alembic_config(url)
+    command.upgrade(config, "0007")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO scenarios (id, name, policy, network, incompatible_pairs, "
+                "current_routes, num_pupils, num_schools, created_at) "
+                "VALUES (1, 'old', '{}', '{}', '[]', '[]', 0, 0, '2026-01-01 00:00:00')"
+            )
+        )
+        conn.execute(text(
+            "INSERT INTO plans (id, scenario_id, scenario_name, runs, travel_model, "
+            "solve_seconds, objective, notes, summary, school_ids, created_at) "
+            "VALUES (1, 1, 'old', '[]', 'm', 1.0, 0, '[]', '{}', '[]', '2026-01-01 00:00:00')"
+        ))  # fmt: skip
+    upgrade_to_head(engine)
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT status, approved_by, published_at FROM plans")).one()
+    engine.dispose()
+    assert tuple(row) == ("draft", None, None)
