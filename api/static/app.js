@@ -211,6 +211,36 @@
     if (planId !== null) await loadOfficerPlan(planId);
   }
 
+  // A plan's lifecycle (routing/lifecycle.py): schools see it only once published.
+  const STATUS_WORDS = {
+    draft: "Draft: schools see nothing until it is approved and published.",
+    approved: "Approved, not yet published: schools see nothing yet.",
+    published: "Published: its schools see these times.",
+    superseded: "Superseded by a later published plan.",
+  };
+
+  function showLifecycle(plan) {
+    let words = STATUS_WORDS[plan.status] || plan.status;
+    if (plan.approved_by) {
+      words += ` Approved by ${plan.approved_by} on ${new Date(plan.approved_at).toLocaleString("en-GB")}.`;
+    }
+    $("plan-status").textContent = words;
+    $("plan-approve").hidden = plan.status !== "draft";
+    $("plan-publish").hidden = plan.status !== "approved";
+    const step = (name) => async () => {
+      try {
+        const done = await api(`/plans/${plan.id}/${name}`, { method: "POST" });
+        showLifecycle(Object.assign({}, plan, done));
+        status(done.superseded && done.superseded.length
+          ? `Published; plan #${done.superseded.join(", #")} superseded.` : "");
+      } catch (err) {
+        status(err.message);
+      }
+    };
+    $("plan-approve").onclick = step("approve");
+    $("plan-publish").onclick = step("publish");
+  }
+
   async function loadOfficerPlan(planId) {
     status("Loading the plan…");
     const [collection, plan] = await Promise.all([
@@ -243,6 +273,7 @@
     $("attribution").textContent = kinds.has("road") || kinds.has("partly_road")
       ? "Road geometry © OpenStreetMap contributors (ODbL)."
       : "";
+    showLifecycle(plan);
     const unassigned = plan.unassigned || [];
     $("unassigned").hidden = unassigned.length === 0;
     $("unassigned-summary").textContent =

@@ -418,6 +418,28 @@ def test_finance_runs_variants_and_the_tradeoff_and_sees_modes(page: Any, site: 
     _shot(page, "finance-whatifs")
 
 
+def test_officer_approves_then_publishes_a_plan_superseding_the_published_one(
+    page: Any, site: Site
+) -> None:
+    _sign_in(page, "officer")
+    page.wait_for_selector("path.route-line")
+    # The road plan was published when the site was built: no buttons, it says so.
+    expect(page.locator("#plan-status")).to_contain_text("Published")
+    assert page.is_hidden("#plan-approve") and page.is_hidden("#plan-publish")
+    page.select_option("#officer-plan", str(site.straight_plan_id))
+    expect(page.locator("#plan-status")).to_contain_text("Draft: schools see nothing")
+    assert page.is_hidden("#plan-publish")
+    page.click("#plan-approve")
+    expect(page.locator("#plan-status")).to_contain_text("Approved by officer")
+    assert page.is_hidden("#plan-approve")
+    page.click("#plan-publish")
+    expect(page.locator("#plan-status")).to_contain_text("Published: its schools see")
+    expect(page.locator("#status")).to_contain_text(f"plan #{site.road_plan_id} superseded")
+    assert page.is_hidden("#plan-approve") and page.is_hidden("#plan-publish")
+    page.select_option("#officer-plan", str(site.road_plan_id))
+    expect(page.locator("#plan-status")).to_contain_text("Superseded")
+
+
 def test_school_sees_only_its_own_pickup_list(page: Any) -> None:
     _sign_in(page, "school1")
     page.wait_for_selector("#pickup-table tbody tr")
