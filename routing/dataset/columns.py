@@ -1,0 +1,112 @@
+"""The scenario format's file names, columns, policy keys and value ranges (data/README.md)."""
+
+from __future__ import annotations
+
+SCHOOLS_FILE = "schools.csv"
+PUPILS_FILE = "pupils.csv"
+INCOMPATIBLE_FILE = "incompatible.csv"
+VEHICLE_TYPES_FILE = "vehicle_types.csv"
+POLICY_FILE = "policy.toml"
+CURRENT_ROUTES_FILE = "current_routes.csv"
+POSTCODES_FILE = "postcodes.csv"
+
+REQUIRED_FILES = (SCHOOLS_FILE, PUPILS_FILE, VEHICLE_TYPES_FILE, POLICY_FILE)
+OPTIONAL_FILES = (INCOMPATIBLE_FILE, CURRENT_ROUTES_FILE, POSTCODES_FILE)
+SCENARIO_FILES = REQUIRED_FILES + OPTIONAL_FILES
+
+# Column name -> required? Order is the order write_scenario uses.
+SCHOOL_COLUMNS: dict[str, bool] = {
+    "school_id": True,
+    "name": True,
+    "kind": True,
+    "lon": False,  # lon/lat or a postcode found in postcodes.csv
+    "lat": False,
+    "postcode": False,
+    "local_authority": False,
+    "am_start_hhmm": True,
+    "pm_end_hhmm": True,
+    "arrive_window_open_min": False,
+    "arrive_window_close_min": False,
+    "pm_max_wait_min": False,
+    "handover_s": False,
+}
+PUPIL_COLUMNS: dict[str, bool] = {
+    "pupil_id": True,
+    "school_id": True,
+    "first_name": False,
+    "last_name": False,
+    "postcode": False,  # postcode and/or lon+lat
+    "lon": False,
+    "lat": False,
+    "date_of_birth": False,  # date_of_birth and/or year_group
+    "year_group": False,
+    "wheelchair": True,
+    "needs_assistant": True,
+    "travel_alone": True,
+    "vehicle_requirement": False,
+    "boarding_s": False,
+    "max_ride_min": False,
+    "sibling_group": False,
+    "attends_am": False,
+    "attends_pm": False,
+    "cannot_walk_assessed": False,
+    "is_low_income": False,
+    "has_unsafe_route": False,
+    "can_use_public_transport": False,
+    "travel_training_suitable": False,
+}
+INCOMPATIBLE_COLUMNS: dict[str, bool] = {"pupil_a": True, "pupil_b": True}
+VEHICLE_TYPE_COLUMNS: dict[str, bool] = {
+    "name": True,
+    "category": True,
+    "capacity_seats": True,
+    "max_wheelchair_places": False,
+    "seats_per_wheelchair_place": False,
+    "num_available": False,
+    "day_rate_gbp": True,
+    "cost_per_mile_gbp": True,
+    "max_shift_min": False,
+}
+CURRENT_ROUTE_COLUMNS: dict[str, bool] = {
+    "route_id": True,
+    "vehicle_type": True,
+    "has_assistant": True,
+    "day_price_gbp": False,
+    "pupil_ids": True,
+}
+POSTCODE_COLUMNS: dict[str, bool] = {"postcode": True, "lon": True, "lat": True}
+
+# policy.toml key -> (Policy field, kind). Kinds: money (gbp -> pence), minutes (-> s),
+# int, float, bool, route_start.
+POLICY_KEYS: dict[str, tuple[str, str]] = {
+    "assistant_day_cost_gbp": ("assistant_day_cost_pence", "money"),
+    "max_ride_primary_min": ("max_ride_primary_s", "minutes"),
+    "max_ride_secondary_min": ("max_ride_secondary_s", "minutes"),
+    "school_days_per_year": ("school_days_per_year", "int"),
+    "peak_travel_factor": ("peak_travel_factor", "float"),
+    "route_start": ("route_start", "route_start"),
+    "depot_lon": ("depot_lon", "float"),
+    "depot_lat": ("depot_lat", "float"),
+    "allow_mixed_school_routes": ("allow_mixed_school_routes", "bool"),
+    "default_boarding_s": ("default_boarding_s", "int"),
+    "default_wheelchair_boarding_s": ("default_wheelchair_boarding_s", "int"),
+    "personal_budget_gbp_per_mile": ("personal_budget_pence_per_mile", "money"),
+    "approx_circuity_factor": ("approx_circuity_factor", "float"),
+    "ride_minute_value_gbp": ("ride_minute_value_pence", "money"),
+    "comfort_ride_factor": ("comfort_ride_factor", "float"),
+    "comfort_ride_extra_min": ("comfort_ride_extra_s", "minutes_or_zero"),
+    "public_transport_pass_gbp_per_year": ("public_transport_pass_pence_per_year", "money"),
+    "travel_training_cost_gbp": ("travel_training_cost_pence", "money"),
+    "travel_training_success_rate": ("travel_training_success_rate", "float"),
+}
+# Read only to turn a date_of_birth into a year group when year_group is blank.
+ACADEMIC_YEAR_KEY = "academic_year_start_year"
+NETWORK_KEYS = ("drive_graph", "walk_graph", "description")
+
+SEPARATOR_PUPIL_IDS = ";"
+TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1"})
+FALSE_WORDS = frozenset({"false", "f", "no", "n", "0"})
+YEAR_GROUP_RANGE = (-1, 20)
+# Great Britain, generously: a point outside is a typo or swapped lon/lat.
+GB_LON_RANGE = (-8.7, 1.9)
+GB_LAT_RANGE = (49.8, 60.9)
