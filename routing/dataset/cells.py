@@ -16,12 +16,14 @@ from typing import TypeVar
 import pandas as pd
 
 from routing.dataset.columns import (
+    CELL_RANGES,
     FALSE_WORDS,
     GB_LAT_RANGE,
     GB_LON_RANGE,
     POSTCODES_FILE,
     SCENARIO_FILES,
     TRUE_WORDS,
+    format_range,
 )
 from routing.errors import InvalidScenarioError, RowIssue
 from routing.model import (
@@ -160,6 +162,8 @@ class Row:
         )
         if value is None:
             return default if not self.raw(column) else None
+        if not self.in_range(column, value):
+            return None
         if min_value is not None and value < min_value:
             self.problem(column, f"{column} must be >= {fmt_num(min_value)}, got {value}.")
             return None
@@ -198,12 +202,26 @@ class Row:
             return None
         return round(minutes * SECONDS_PER_MINUTE)
 
+    def in_range(self, column: str, value: float) -> bool:
+        """Whether ``value`` (in the file's units) is within CELL_RANGES; an issue if not."""
+        if column not in CELL_RANGES:
+            return True
+        low, high = CELL_RANGES[column]
+        if low <= value <= high:
+            return True
+        got = self.raw(column)
+        self.problem(column, f"{column} must be within {format_range(low, high)}, got {got}.")
+        return False
+
     def pence(self, column: str, *, required: bool = False) -> int | None:
-        return (
+        pence = (
             self.required(column, parse_pence, "an amount in pounds, e.g. 95.50")
             if (required)
             else self.parse(column, parse_pence, "an amount in pounds, e.g. 95.50")
         )
+        if pence is None or not self.in_range(column, pence / 100):
+            return None
+        return pence
 
     def boolean(self, column: str, *, default: bool) -> bool:
         value = self.parse(column, parse_bool, "true/false (or yes/no, 1/0)", default)
@@ -335,6 +353,8 @@ def parse_float(value: str) -> float:
 
 def parse_pence(value: str) -> int:
     cleaned = value.replace(",", "").removeprefix("£").strip()
+    if "e" in cleaned.lower():
+        raise ValueError(value)  # no exponents, infinities or nan in money
     pounds = Decimal(cleaned)
     if not pounds.is_finite() or pounds < 0:
         raise ValueError(value)

@@ -110,3 +110,45 @@ YEAR_GROUP_RANGE = (-1, 20)
 # Great Britain, generously: a point outside is a typo or swapped lon/lat.
 GB_LON_RANGE = (-8.7, 1.9)
 GB_LAT_RANGE = (49.8, 60.9)
+
+# Plausible ranges, inclusive, in the file's own units (documented in data/README.md beside
+# each column and key): a number outside is a row-level issue, so no absurd but well-formed
+# value (1e18 minutes, a 40-digit seat count) reaches the solver. Other keys may join.
+CELL_RANGES: dict[str, tuple[float, float]] = {
+    "capacity_seats": (1, 80),
+    "max_wheelchair_places": (0, 80),
+    "seats_per_wheelchair_place": (0, 20),
+    "num_available": (0, 10_000),
+    "day_rate_gbp": (0, 5_000),
+    "cost_per_mile_gbp": (0, 50),
+    "max_shift_min": (30, 720),
+    "arrive_window_open_min": (0, 180),
+    "arrive_window_close_min": (0, 180),
+    "pm_max_wait_min": (0, 180),
+    "handover_s": (0, 1_800),
+    "boarding_s": (0, 1_800),
+    "max_ride_min": (5, 240),
+    "day_price_gbp": (0, 5_000),
+}
+POLICY_RANGES: dict[str, tuple[float, float]] = {
+    "assistant_day_cost_gbp": (0, 5_000),
+    "max_ride_primary_min": (5, 240),
+    "max_ride_secondary_min": (5, 240),
+    "school_days_per_year": (1, 366),
+    "peak_travel_factor": (0.5, 5.0),
+    "default_boarding_s": (0, 1_800),
+    "default_wheelchair_boarding_s": (0, 1_800),
+    "personal_budget_gbp_per_mile": (0, 50),
+    "approx_circuity_factor": (1.0, 5.0),
+    "ride_minute_value_gbp": (0, 5),
+    "comfort_ride_factor": (0.0, 3.0),
+    "comfort_ride_extra_min": (0, 120),
+    "public_transport_pass_gbp_per_year": (0, 10_000),
+    "travel_training_cost_gbp": (0, 50_000),
+    "travel_training_success_rate": (0.0, 1.0),
+}
+
+
+def format_range(low: float, high: float) -> str:
+    """'1..80', '0..5,000', '0.5..5.0': the range as the error messages and README give it."""
+    return f"{low:,}..{high:,}"

@@ -21,6 +21,8 @@ from routing.dataset.columns import (
     NETWORK_KEYS,
     POLICY_FILE,
     POLICY_KEYS,
+    POLICY_RANGES,
+    format_range,
 )
 from routing.errors import InvalidScenarioError
 from routing.model import (
@@ -76,6 +78,10 @@ def parse_policy(
             problem(key, value, f"Unknown policy key '{key}'; the keys are {known}.")
             continue
         field_name, kind = POLICY_KEYS[key]
+        if not policy_value_in_range(key, value):
+            low, high = POLICY_RANGES[key]
+            problem(key, value, f"{key} must be within {format_range(low, high)}, got {value!r}.")
+            continue
         converted = convert_policy_value(kind, value)
         if converted is None:
             problem(key, value, f"{key} must be {POLICY_KIND_WORDS[kind]}, got {value!r}.")
@@ -100,6 +106,14 @@ POLICY_KIND_WORDS = {
     "bool": "true or false",
     "route_start": f"one of {', '.join(r.value for r in RouteStart)}",
 }
+
+
+def policy_value_in_range(key: str, value: Any) -> bool:
+    """False for a number outside POLICY_RANGES (file units); wrong types are judged later."""
+    if key not in POLICY_RANGES or isinstance(value, bool) or not isinstance(value, int | float):
+        return True
+    low, high = POLICY_RANGES[key]
+    return not math.isfinite(value) or low <= value <= high
 
 
 def convert_policy_value(kind: str, value: Any) -> Any:

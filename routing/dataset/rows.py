@@ -163,6 +163,12 @@ def parse_vehicle_types(
         day_rate = row.pence("day_rate_gbp", required=True)
         per_mile = row.pence("cost_per_mile_gbp", required=True)
         shift_s = row.seconds_from_minutes("max_shift_min", default=4 * 3600, positive=True)
+        if seats is not None and places is not None and places > seats:
+            row.problem(
+                "max_wheelchair_places",
+                f"max_wheelchair_places {places} must not exceed capacity_seats {seats}.",
+            )
+            places = None
         if (
             seats is not None
             and places is not None

@@ -385,7 +385,7 @@ BAD_INPUTS = [
     (
         replace_in("pupils.csv", ",50,S1", ",0,S1"),
         ("pupils.csv", 3, "max_ride_min", "0"),
-        "> 0",
+        "within 5..240",
     ),
     # an unknown vehicle requirement
     (
