@@ -50,8 +50,9 @@ PUPILS = (
     ("P003", "S1", "<b>Zed</b>", "Quill", "RM5 3XY", False),  # markup must show as text
     ("P004", "S2", "Devraj", "Patelmore", "RM6 4XY", False),
     ("P005", "S2", "Ellowen", "Frostwick", "RM7 5XY", False),
-    # Boarding takes 5 hours, longer than any vehicle's shift: no vehicle can carry them
-    # (a pupil whose direct trip is over a ride limit is carried and flagged, issue 10).
+    # Lives 330 km north of the school: the trip alone is longer than any vehicle's shift,
+    # so no vehicle can carry them (a pupil whose direct trip is over a ride limit but
+    # inside a shift is carried and flagged, issue 10).
     ("P006", "S2", "Gwendolyn", "Harrowby", "RM8 6XY", False),
 )
 UNPLANNABLE = "P006"
@@ -93,7 +94,7 @@ def _scenario() -> Any:
             pupil_id=pid,
             school_id=school,
             lon=0.19 + 0.012 * i,
-            lat=51.55 + 0.006 * i,
+            lat=51.55 + 0.006 * i + (3.0 if pid == UNPLANNABLE else 0.0),
             year_group=3 + i,
             first_name=first,
             last_name=last,
@@ -105,7 +106,7 @@ def _scenario() -> Any:
                     if wheelchair
                     else VehicleRequirement.NONE
                 ),
-                boarding_s=5 * 3600 if pid == UNPLANNABLE else (180 if wheelchair else 60),
+                boarding_s=180 if wheelchair else 60,
             ),
         )
         for i, (pid, school, first, last, postcode, wheelchair) in enumerate(PUPILS)
