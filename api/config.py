@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     solve_num_workers: int = Field(default=2, gt=0)
     in_process_worker: bool = False
     cache_dir: Path | None = None
+    # Fault tests only (api/fault_points.py): pause the worker for good at these points
+    # (comma-separated names), writing a marker file into fault_pause_dir.
+    fault_pause_at: str = ""
+    fault_pause_dir: Path | None = None
 
     # Retention (api/retention.py): days each kind is kept; the worker purges hourly.
     retention_superseded_scenario_days: int = Field(default=365, ge=0)

@@ -31,6 +31,7 @@ from api.config import Settings, get_settings
 from api.convert import to_jsonable
 from api.db import make_engine, make_session_factory
 from api.errors import domain_error_status
+from api.fault_points import FaultPoint, reach
 from api.migrate import upgrade_to_head
 from api.models import ComparisonRow, JobRow
 from api.plan_store import add_plan
@@ -225,6 +226,7 @@ class Worker:
         if job is None:
             return False
         logger.info("worker %s claimed job %s (attempt %d)", self.worker_id, job.id, job.attempts)
+        self._fault(FaultPoint.CLAIMED, job.id)
         self._run(job)
         return True
 
@@ -282,6 +284,10 @@ class Worker:
         finally:
             stop_beat()
 
+    def _fault(self, point: FaultPoint, job_id: str) -> None:
+        """A fault test's pause point (api/fault_points.py); returns at once otherwise."""
+        reach(point, job_id, self.settings.fault_pause_at, self.settings.fault_pause_dir)
+
     def _heartbeat(self, job_id: str, progress: _Progress, done: threading.Event) -> None:
         while not done.wait(self.settings.heartbeat_s):
             value, best = progress.snapshot()
@@ -330,17 +336,16 @@ class Worker:
             lease_s=self.settings.lease_s,
             progress={"phase": "solving"},
         )
+
+        def on_solve(report: SolveProgress) -> None:
+            progress.on_solve(report)
+            self._fault(FaultPoint.SOLVING, job.id)
+
         started = time.monotonic()
-        outcome = self.solve(
-            scenario,
-            source_dir,
-            solve_params,
-            runs,
-            progress.on_solve,
-            self.settings,
-        )
+        outcome = self.solve(scenario, source_dir, solve_params, runs, on_solve, self.settings)
         logger.info("job %s solved in %.1f s", job.id, time.monotonic() - started)
         stop_beat()
+        self._fault(FaultPoint.SOLVED, job.id)
         with self.factory() as session, session.begin():
             jobs.finish_with_plan(session, job.id, self.worker_id)
             session.execute(
@@ -358,6 +363,8 @@ class Worker:
                 runs=runs,
                 job_id=job.id,
             )
+            session.flush()  # every row sent, the commit still to come
+            self._fault(FaultPoint.WRITING, job.id)
 
     def _compare_and_store(
         self,
@@ -410,6 +417,7 @@ class Worker:
             time.monotonic() - started,
         )
         stop_beat()
+        self._fault(FaultPoint.SOLVED, job.id)
         with self.factory() as session, session.begin():
             jobs.finish_with_plan(session, job.id, self.worker_id)
             session.execute(
@@ -432,6 +440,8 @@ class Worker:
                     result=result,
                 )
             )
+            session.flush()
+            self._fault(FaultPoint.WRITING, job.id)
 
 
 def start_in_process(
