@@ -474,6 +474,13 @@ class AuditRow(Base):
     """
 
     __tablename__ = "audit_log"
+    # Subject access finds a pupil's rows by resource (equalities and literal prefixes);
+    # varchar_pattern_ops lets PostgreSQL's index answer LIKE 'plan:7/%' as well as =.
+    __table_args__ = (
+        Index(
+            "ix_audit_log_resource", "resource", postgresql_ops={"resource": "varchar_pattern_ops"}
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utc_now, index=True)

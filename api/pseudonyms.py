@@ -19,3 +19,9 @@ def pupil_pseudonym(key: str, scenario_id: int, pupil_id: str) -> str:
     """The pseudonym of one pupil of one scenario (stable for a given key)."""
     digest = hmac.new(key.encode(), f"{scenario_id}/{pupil_id}".encode(), hashlib.sha256)
     return PSEUDONYM_PREFIX + digest.hexdigest()[:PSEUDONYM_HEX_CHARS]
+
+
+def pupil_resource(scenario_id: int, pseudonym: str) -> str:
+    """The audit ``resource`` of a row about one pupil (the one form: subject access
+    finds their rows by it, through the index on ``audit_log.resource``)."""
+    return f"scenario:{scenario_id}/{pseudonym}"

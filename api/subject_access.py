@@ -31,6 +31,7 @@ from api.models import (
     PupilRow,
     ScenarioRow,
 )
+from api.pseudonyms import pupil_resource
 from routing.reports import csv_text
 
 
@@ -43,63 +44,74 @@ def _plain(value: Any) -> Any:
 
 
 def _plan_records(session: Session, scenario_id: int, pupil_id: str) -> list[dict[str, Any]]:
-    plans = []
-    for plan in session.scalars(
-        select(PlanRow).where(PlanRow.scenario_id == scenario_id).order_by(PlanRow.id)
+    """The pupil's journeys, stops and unassigned entries in every plan of the scenario:
+    three queries whatever the number of plans (each filtered by the pupil's own rows)."""
+    plans = dict(
+        session.execute(
+            select(PlanRow.id, PlanRow.created_at).where(PlanRow.scenario_id == scenario_id)
+        ).all()
+    )
+    if not plans:
+        return []
+    journeys: dict[int, list[dict[str, Any]]] = {}
+    for trip in session.scalars(
+        select(PlanTripRow)
+        .where(PlanTripRow.plan_id.in_(plans), PlanTripRow.pupil_id == pupil_id)
+        .order_by(PlanTripRow.plan_id, PlanTripRow.run)
     ):
-        journeys = [
-            _columns(t)
-            for t in session.scalars(
-                select(PlanTripRow)
-                .where(PlanTripRow.plan_id == plan.id, PlanTripRow.pupil_id == pupil_id)
-                .order_by(PlanTripRow.run)
-            )
-        ]
-        # Only the routes that carry them (their journeys name them): a plan has
-        # thousands of stops, the pupil's routes a few dozen.
-        route_ids = sorted({j["route_id"] for j in journeys})
-        stops = [
-            {"route_id": route_id, "run": run, **_columns(stop)}
-            for stop, route_id, run in session.execute(
-                select(PlanStopRow, PlanRouteRow.route_id, PlanRouteRow.run)
-                .join(PlanRouteRow, PlanStopRow.route_row_id == PlanRouteRow.id)
-                .where(PlanRouteRow.plan_id == plan.id, PlanRouteRow.route_id.in_(route_ids))
-                .order_by(PlanRouteRow.position, PlanStopRow.position)
-            )
-            if pupil_id in stop.pupil_ids
-        ]
-        unassigned = [
-            _columns(u)
-            for u in session.scalars(
-                select(PlanUnassignedRow).where(
-                    PlanUnassignedRow.plan_id == plan.id, PlanUnassignedRow.pupil_id == pupil_id
+        journeys.setdefault(trip.plan_id, []).append(_columns(trip))
+    # Only the routes that carry them (their journeys name them): a plan has thousands
+    # of stops, the pupil's routes a few dozen.
+    carrying = [
+        (PlanRouteRow.plan_id == plan_id) & PlanRouteRow.route_id.in_({j["route_id"] for j in js})
+        for plan_id, js in journeys.items()
+    ]
+    stops: dict[int, list[dict[str, Any]]] = {}
+    if carrying:
+        for stop, plan_id, route_id, run in session.execute(
+            select(PlanStopRow, PlanRouteRow.plan_id, PlanRouteRow.route_id, PlanRouteRow.run)
+            .join(PlanRouteRow, PlanStopRow.route_row_id == PlanRouteRow.id)
+            .where(or_(*carrying))
+            .order_by(PlanRouteRow.plan_id, PlanRouteRow.position, PlanStopRow.position)
+        ):
+            if pupil_id in stop.pupil_ids:
+                stops.setdefault(plan_id, []).append(
+                    {"route_id": route_id, "run": run, **_columns(stop)}
                 )
-            )
-        ]
-        if journeys or stops or unassigned:
-            plans.append(
-                {
-                    "plan_id": plan.id,
-                    "created_at": _plain(plan.created_at),
-                    "journeys": journeys,
-                    "stops": stops,
-                    "unassigned": unassigned,
-                }
-            )
-    return plans
+    unassigned: dict[int, list[dict[str, Any]]] = {}
+    for entry in session.scalars(
+        select(PlanUnassignedRow)
+        .where(PlanUnassignedRow.plan_id.in_(plans), PlanUnassignedRow.pupil_id == pupil_id)
+        .order_by(PlanUnassignedRow.plan_id, PlanUnassignedRow.id)
+    ):
+        unassigned.setdefault(entry.plan_id, []).append(_columns(entry))
+    return [
+        {
+            "plan_id": plan_id,
+            "created_at": _plain(plans[plan_id]),
+            "journeys": journeys.get(plan_id, []),
+            "stops": stops.get(plan_id, []),
+            "unassigned": unassigned.get(plan_id, []),
+        }
+        for plan_id in sorted(plans)
+        if plan_id in journeys or plan_id in stops or plan_id in unassigned
+    ]
 
 
 def _audit_query(
     scenario_id: int, pseudonym: str, school_id: str, plan_ids: Sequence[int]
 ) -> Select[Any]:
+    # Equalities and literal prefixes only, so that the index on resource serves each
+    # (PostgreSQL: varchar_pattern_ops, which answers both): no row-by-row scan of a
+    # log that grows by every read.
     about = [
-        AuditRow.resource.contains(pseudonym),
+        AuditRow.resource == pupil_resource(scenario_id, pseudonym),
         AuditRow.resource == f"scenario:{scenario_id}",
     ]
     for plan_id in plan_ids:
         about += [
             AuditRow.resource == f"plan:{plan_id}",
-            AuditRow.resource.startswith(f"plan:{plan_id}/"),
+            AuditRow.resource.like(f"plan:{plan_id}/%"),
             AuditRow.resource == f"school:{school_id}/plan:{plan_id}",
         ]
     # Plain rows, not ORM objects: a busy scenario has thousands of audit rows about it.

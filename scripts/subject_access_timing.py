@@ -6,6 +6,10 @@ scenario (a year of reads), then times ``GET /api/v1/pupils/{scenario}/{pupil}/r
 as JSON and as a ZIP for the pupils with the most stops, in process (TestClient)::
 
     python scripts/subject_access_timing.py --workdir /tmp/sar --time-limit 30
+
+``--other-audit-rows N`` adds N rows about other schools' pickup lists (years of reads
+in a busy council), written in bulk outside the hash chain: the database is for timing
+only (``schoolrun audit verify`` fails on it).
 """
 
 from __future__ import annotations
@@ -63,8 +67,40 @@ def _prepare(args: argparse.Namespace, workdir: Path) -> tuple[object, int]:
                 audit.append(session, user_id=officer_id, username="sar-officer", role="officer",
                              action="scenario.pupils", resource=f"scenario:{scenario_id}",
                              detail={"num_pupils": i})  # fmt: skip
+        if args.other_audit_rows:  # once, with the plan (a rerun reuses the database)
+            _add_other_audit_rows(factory, args.other_audit_rows)
     engine.dispose()
     return settings, args.repeat
+
+
+def _add_other_audit_rows(factory: object, count: int) -> None:
+    """Rows about other schools' lists of other plans, in bulk (not chained)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert
+
+    from api.models import AuditRow
+
+    now = datetime.now(UTC)
+    for start in range(0, count, 10_000):
+        rows = [
+            {
+                "at": now,
+                "user_id": None,
+                "username": "school-user",
+                "role": "school",
+                "action": "school.pickups",
+                "resource": f"school:S{i % 40}/plan:{1000 + i % 50}",
+                "request_id": f"bulk-{i}",
+                "detail": {"run": "AM", "num_pupils": 30},
+                "prev_hash": "0" * 64,
+                "row_hash": "0" * 64,
+            }
+            for i in range(start, min(count, start + 10_000))
+        ]
+        with factory() as session, session.begin():  # type: ignore[operator]
+            session.execute(insert(AuditRow), rows)
+    print(f"added {count} other audit rows (not chained)", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--time-limit", type=float, default=30.0, help="seconds per run")
     parser.add_argument("--audit-rows", type=int, default=5000)
+    parser.add_argument("--other-audit-rows", type=int, default=0, help="bulk, not chained")
     parser.add_argument("--pupils", type=int, default=3, help="how many pupils to time")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from api import audit, features
 from api.deps import Officer, ReadSessionDep
 from api.errors import not_found
-from api.pseudonyms import pupil_pseudonym
+from api.pseudonyms import pupil_pseudonym, pupil_resource
 from api.schemas import (
     MAX_ID,
     EligibilityDecisionResponse,
@@ -98,6 +98,6 @@ def read_eligibility_route(
     session.rollback()
     pseudonym = pupil_pseudonym(request.app.state.pseudonym_key, scenario_id, pupil_id)
     audit.record_now(
-        request, user, "scenario.eligibility_route", f"scenario:{scenario_id}/{pseudonym}"
+        request, user, "scenario.eligibility_route", pupil_resource(scenario_id, pseudonym)
     )
     return JSONResponse(route, media_type="application/geo+json")

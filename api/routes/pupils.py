@@ -11,7 +11,7 @@ from api import audit
 from api.deps import Officer, ReadSessionDep, SessionDep
 from api.erasure import erase_pupil, flush_sqlite_files
 from api.errors import not_found
-from api.pseudonyms import pupil_pseudonym
+from api.pseudonyms import pupil_pseudonym, pupil_resource
 from api.schemas import MAX_ID, ErasureResponse, ErrorResponse
 from api.subject_access import pupil_record, record_zip
 
@@ -37,7 +37,7 @@ def delete_pupil(
         request,
         user,
         "pupil.erase",
-        f"scenario:{scenario_id}/{pseudonym}",
+        pupil_resource(scenario_id, pseudonym),
         num_plans_amended=report.num_plans_amended,
         num_routes_amended=report.num_routes_amended,
     )
@@ -77,7 +77,7 @@ def read_pupil_record(
         raise not_found("pupil", pupil_id)
     session.rollback()  # end the read before the audit row takes the write lock
     audit.record_now(
-        request, user, "pupil.subject_access", f"scenario:{scenario_id}/{pseudonym}", format=format
+        request, user, "pupil.subject_access", pupil_resource(scenario_id, pseudonym), format=format
     )
     if format == "zip":
         return Response(

@@ -8,9 +8,12 @@ import csv
 import io
 import zipfile
 
-from api_support import World
+from api_support import World, upload_tiny
+from sqlalchemy import event, select, text
+from sqlalchemy.dialects import postgresql
 
-from api.models import PupilNeedsRow, PupilRow
+from api.models import PlanRow, PupilNeedsRow, PupilRow
+from api.subject_access import _audit_query, _plan_records
 
 
 def record_url(world: World, pupil_id: str, fmt: str = "json") -> str:
@@ -66,3 +69,46 @@ def test_only_officers_and_only_real_pupils(world: World) -> None:
     missing = world.client.get(record_url(world, "NOPE"), headers=world.headers["officer"])
     other = world.client.get("/api/v1/pupils/999999/P001/record", headers=world.headers["officer"])
     assert missing.status_code == other.status_code == 404
+
+
+def test_the_audit_rows_are_found_through_the_resource_index(world: World) -> None:
+    """Each condition of the audit query is one the index on resource answers: with
+    sequential scans disabled, PostgreSQL reads audit_log only through the index (a
+    LIKE '%...%' condition would force a scan of the whole log)."""
+    if world.backend != "postgres":
+        return  # SQLite's plans differ; the index itself is made by migration 0009 there too
+    query = _audit_query(world.scenario_id, "pupil~0123456789abcdef0123", "S1", [world.plan_id])
+    sql = str(query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+    with world.factory() as session:
+        session.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(row[0] for row in session.execute(text(f"EXPLAIN {sql}")))
+    assert "ix_audit_log_resource" in plan, plan
+    assert "Seq Scan on audit_log" not in plan, plan
+
+
+def test_a_plan_more_costs_no_query_more(fresh: World, tiny_files: dict[str, bytes]) -> None:
+    """The pupil's journeys, stops and unassigned entries of every plan come in a fixed
+    number of queries (plans, journeys, stops, unassigned), however many plans there are."""
+    o = fresh.headers["officer"]
+    scenario_id = upload_tiny(fresh.client, o, tiny_files)
+    for seed in (1, 2):
+        url = f"/api/v1/scenarios/{scenario_id}/plans"
+        body = {"run": "AM", "time_limit_s": 1, "seed": seed}
+        assert fresh.client.post(url, json=body, headers=o).status_code == 202
+        assert fresh.worker().run_once()
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    engine = fresh.app.state.engine
+    with fresh.factory() as session:
+        plan_ids = sorted(session.scalars(select(PlanRow.id)))
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            records = _plan_records(session, scenario_id, "P001")
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+    assert len(plan_ids) == 2 and [r["plan_id"] for r in records] == plan_ids
+    assert all(r["journeys"] and r["stops"] for r in records)
+    assert len(statements) == 4, statements
