@@ -9,16 +9,26 @@ Against a running service::
         --username demo-school --password ... --school 102362 --plan 1
 
 Self-hosted (temporary SQLite database, the Havering scenario solved once through the
-real job worker, a school user, a uvicorn process on a free loopback port)::
+real job worker and published, a school user, a uvicorn process on a free loopback port)::
 
     python scripts/load_pickups.py --self-host --concurrency 8 --requests 2000
+
+With Debian's ``wrk`` as the load generator, for a fixed time, against ``uvicorn
+--workers 2`` (the 2,000-pupil scenario: ``scripts/build_scenarios.py --only
+havering-2000 --out DIR``)::
+
+    python scripts/load_pickups.py --self-host --scenario DIR/havering-2000 \
+        --uvicorn-workers 2 --wrk-duration 20 --concurrency 8
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -93,6 +103,54 @@ async def run_load(
     }
 
 
+_WRK_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _wrk_ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
+    return float(number) * _WRK_UNITS[unit]
+
+
+def parse_wrk(output: str) -> dict[str, float]:
+    """Requests, req/s, latency percentiles (ms) and error counts from ``wrk --latency``."""
+
+    def number(pattern: str) -> float:
+        found = re.search(pattern, output)
+        return float(found.group(1)) if found else 0.0
+
+    result = {
+        "requests": number(r"(\d+) requests in"),
+        "throughput_rps": number(r"Requests/sec:\s+([\d.]+)"),
+        "non_2xx": number(r"Non-2xx or 3xx responses: (\d+)"),
+    }
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    result["socket_errors"] = float(sum(map(int, socket_errors.groups()))) if socket_errors else 0
+    for q in ("50", "75", "90", "99"):
+        found = re.search(rf"^\s+{q}%\s+(\S+)\s*$", output, re.MULTILINE)
+        if found is None:
+            msg = f"wrk printed no {q}% latency (run with --latency): {output!r}"
+            raise ValueError(msg)
+        result[f"p{q}_ms"] = _wrk_ms(found.group(1))
+    result["errors"] = result["non_2xx"] + result["socket_errors"]
+    return result
+
+
+def run_wrk(target: Target, concurrency: int, duration_s: int) -> dict[str, float]:
+    """``wrk`` (2 threads, ``concurrency`` connections) for ``duration_s`` seconds."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+    url = f"{target.url}/api/v1/schools/{target.school_id}/pickups?plan={target.plan_id}"
+    command = [wrk, "-t2", f"-c{concurrency}", f"-d{duration_s}s", "--latency",
+               "--timeout", "10s", "-H", f"Authorization: Bearer {target.token}", url]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=duration_s + 60)
+    if done.returncode != 0:
+        raise SystemExit(f"wrk failed: {done.stderr.strip() or done.stdout.strip()}")
+    return {**parse_wrk(done.stdout), "concurrency": concurrency, "duration_s": duration_s}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -128,7 +186,7 @@ def self_host(args: argparse.Namespace, workdir: Path) -> tuple[Target, subproce
     with factory() as session:
         prepared = session.scalar(select(UserRow.id).where(UserRow.username == "load-school"))
     if prepared:  # a database with the load user and its plan is reused (no new solve)
-        return _serve(env, factory, engine)
+        return _serve(env, factory, engine, args.uvicorn_workers)
     scenario = scenario_from_folder(Path(args.scenario))
     with factory() as session, session.begin():
         row = add_scenario(session, scenario, source_dir=Path(args.scenario))
@@ -171,11 +229,11 @@ def self_host(args: argparse.Namespace, workdir: Path) -> tuple[Target, subproce
     )
     add_user("load-school", "school", password=PASSWORD, school_ids=[school_id],
              session_factory=factory)  # fmt: skip
-    return _serve(env, factory, engine)
+    return _serve(env, factory, engine, args.uvicorn_workers)
 
 
 def _serve(
-    env: dict[str, str], factory: Any, engine: Any
+    env: dict[str, str], factory: Any, engine: Any, workers: int
 ) -> tuple[Target, subprocess.Popen[bytes]]:
     """Start uvicorn on the prepared database; sign the school user in."""
     from sqlalchemy import func, select
@@ -187,12 +245,13 @@ def _serve(
         school = session.scalar(select(UserRow).where(UserRow.username == "load-school"))
         assert plan_id is not None and school is not None, "no plan or school user to load"
         school_id = str(school.school_ids[0])
+        status = session.scalar(select(PlanRow.status).where(PlanRow.id == plan_id))
     engine.dispose()
     password = PASSWORD
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port",
-         str(port), "--log-level", "warning", "--no-access-log"],
+         str(port), "--log-level", "warning", "--no-access-log", "--workers", str(workers)],
         cwd=REPO, env=env,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -203,6 +262,16 @@ def _serve(
         except httpx.TransportError:
             pass
         time.sleep(0.1)
+    if status != "published":  # schools see published plans only
+        officer = httpx.post(
+            f"{url}/api/v1/token", data={"username": "load-officer", "password": password}
+        ).json()["access_token"]
+        for step in ("approve", "publish") if status == "draft" else ("publish",):
+            httpx.post(
+                f"{url}/api/v1/plans/{plan_id}/{step}",
+                headers={"Authorization": f"Bearer {officer}"},
+                timeout=30,
+            ).raise_for_status()
     token = httpx.post(
         f"{url}/api/v1/token", data={"username": "load-school", "password": password}
     ).json()["access_token"]
@@ -229,6 +298,12 @@ def main(argv: list[str] | None = None) -> int:
         "--workdir", default=None,
         help="self-host state folder (a second run reuses the plan solved in its database)",
     )  # fmt: skip
+    parser.add_argument("--uvicorn-workers", type=int, default=1, help="self-host processes")
+    parser.add_argument(
+        "--wrk-duration", type=int, default=None,
+        help="load with wrk for this many seconds (instead of --requests with httpx)",
+    )  # fmt: skip
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args(argv)
     server = None
     with tempfile.TemporaryDirectory(prefix="schoolrun-load-") as tmp:
@@ -245,18 +320,25 @@ def main(argv: list[str] | None = None) -> int:
                     data={"username": args.username, "password": args.password},
                 ).json()["access_token"]
                 target = Target(args.url, token, args.school, args.plan)
-            result = asyncio.run(run_load(target, args.concurrency, args.requests, args.warmup))
+            if args.wrk_duration:
+                result = run_wrk(target, args.concurrency, args.wrk_duration)
+            else:
+                result = asyncio.run(run_load(target, args.concurrency, args.requests, args.warmup))
         finally:
             if server is not None:
                 server.terminate()
                 server.wait(timeout=30)
+    result.setdefault("median_ms", result.get("p50_ms", float("nan")))
+    if args.json:
+        print(json.dumps({"school_id": target.school_id, "plan_id": target.plan_id, **result}))
+        return 0 if result["errors"] == 0 else 1
     print(
         f"GET /api/v1/schools/{target.school_id}/pickups?plan={target.plan_id}: "
         f"{result['requests']:.0f} requests, concurrency {result['concurrency']:.0f}, "
         f"errors {result['errors']:.0f}\n"
         f"  median {result['median_ms']:.1f} ms, p90 {result['p90_ms']:.1f} ms, "
-        f"p99 {result['p99_ms']:.1f} ms, max {result['max_ms']:.1f} ms, "
-        f"{result['throughput_rps']:.0f} requests/s"
+        f"p99 {result['p99_ms']:.1f} ms, max {result.get('max_ms', float('nan')):.1f} ms, "
+        f"{result['throughput_rps']:.1f} requests/s"
     )
     return 0 if result["errors"] == 0 else 1
 
