@@ -84,6 +84,15 @@ class Settings(BaseSettings):
     retention_audit_days: int = Field(default=6 * 365, ge=0)
     retention_purge_interval_s: float = Field(default=3600.0, gt=0)
 
+    # The officer's map: a tile server's URL template (Leaflet's, e.g.
+    # "https://tile.example.org/{z}/{x}/{y}.png") and its attribution. Empty by default:
+    # the service must work with no internet, and then draws the scenario's boundary and
+    # roads (routing/basemap.py) instead. The page's Content-Security-Policy lets images
+    # come from this origin only when it is set.
+    map_tile_url: str = ""
+    map_tile_attribution: str = ""
+    map_tile_max_zoom: int = Field(default=19, ge=1, le=22)
+
     # `schoolrun serve`.
     default_scenario_dir: Path = DEFAULT_SCENARIO_DIR
     host: str = "127.0.0.1"
@@ -93,6 +102,18 @@ class Settings(BaseSettings):
     @classmethod
     def _driver(cls, value: str) -> str:
         return normalise_database_url(value)
+
+    @field_validator("map_tile_url")
+    @classmethod
+    def _tile_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not (value.startswith(("https://", "http://")) and "{z}" in value):
+            msg = (
+                f"map_tile_url must be an http(s) URL template with {{z}}, {{x}} and {{y}}, "
+                f"got {value!r}."
+            )
+            raise ValueError(msg)
+        return value
 
     @property
     def is_sqlite(self) -> bool:

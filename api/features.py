@@ -20,8 +20,10 @@ from sqlalchemy.orm import Session
 from api.models import PlanRouteRow, PlanRow, PupilRow
 from api.plan_store import get_plan, plan_from_row
 from api.scenario_store import load_scenario, with_server_files
+from routing.basemap import BaseLayer, base_layers
 from routing.errors import InvalidScenarioError
 from routing.model import Run, Scenario
+from routing.route_table import RouteTableRow, route_table
 
 # --------------------------------------------------------------------------- eligibility
 
@@ -238,3 +240,27 @@ def plan_modes(
         "rows": rows,
         "notes": list(report.notes),
     }
+
+
+# --------------------------------------------------------------------------- map
+
+
+def plan_route_table(session: Session, plan_id: int) -> list[RouteTableRow] | None:
+    """The officer's route table of a stored plan (``routing.route_table``); None when
+    the plan does not exist."""
+    found = get_plan(session, plan_id)
+    if found is None:
+        return None
+    return list(route_table(plan_from_row(found)))
+
+
+def scenario_base_layers(session: Session, scenario_id: int) -> list[BaseLayer] | None:
+    """What the map draws under a scenario's routes without tiles
+    (``routing.basemap.base_layers``: the boundary files and roads of a scenario loaded
+    from a server folder; an uploaded scenario has none); None when it does not exist."""
+    loaded = load_scenario(session, scenario_id)
+    if loaded is None:
+        return None
+    scenario, source_dir = with_server_files(*loaded)
+    session.rollback()  # reading files needs no database
+    return base_layers(scenario, source_dir)

@@ -18,7 +18,12 @@ from api.config import Settings, get_settings
 from api.db import make_engine, make_read_session_factory, make_session_factory
 from api.errors import install_error_handlers
 from api.log_redaction import install_access_log_redaction
-from api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from api.middleware import (
+    BodySizeLimitMiddleware,
+    PagePolicyMiddleware,
+    RequestIdMiddleware,
+    page_csp,
+)
 from api.migrate import upgrade_to_head
 from api.models import utc_now
 from api.routes import (
@@ -29,6 +34,7 @@ from api.routes import (
     health,
     jobs,
     lifecycle,
+    maps,
     modes,
     plans,
     pupils,
@@ -176,6 +182,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifecycle.router,
         comparisons.router,
         modes.router,
+        maps.router,
         jobs.router,
         schools.router,
         pupils.router,
@@ -191,6 +198,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         raise RuntimeError(msg)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(PagePolicyMiddleware, policy=page_csp(settings.map_tile_url))
     app.add_middleware(RequestIdMiddleware)  # outermost: every response carries an id
     if STATIC_DIR.is_dir():
         app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static")

@@ -1,4 +1,5 @@
-"""ASGI middleware: a request id on every request and response, and the body-size limit."""
+"""ASGI middleware: a request id on every request and response, the body-size limit and
+the page's Content-Security-Policy."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import re
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -121,3 +123,49 @@ class BodySizeLimitMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": payload})
+
+
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:{tiles}; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+# FastAPI's own documentation pages load their scripts from a CDN: no page policy there.
+_NO_PAGE_POLICY = ("/docs", "/redoc")
+
+
+def tile_origin(tile_url: str) -> str:
+    """The origin a tile URL template loads images from (``{s}`` subdomains as ``*``)."""
+    if not tile_url:
+        return ""
+    parts = urlsplit(tile_url)
+    host = re.sub(r"\{s\}", "*", parts.netloc)
+    return f"{parts.scheme}://{host}"
+
+
+def page_csp(tile_url: str) -> str:
+    """The web page's Content-Security-Policy: everything from this server, and map
+    tiles from the configured tile server only when there is one."""
+    origin = tile_origin(tile_url)
+    return PAGE_CSP.format(tiles=f" {origin}" if origin else "")
+
+
+class PagePolicyMiddleware:
+    """Send the page's Content-Security-Policy with every response (the static page
+    included: a header, unlike a meta tag, can carry the tile server from the settings)."""
+
+    def __init__(self, app: ASGIApp, *, policy: str) -> None:
+        self.app = app
+        self.header = (b"content-security-policy", policy.encode("latin-1"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or str(scope.get("path", "")).startswith(_NO_PAGE_POLICY):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_policy(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), self.header]
+            await send(message)
+
+        await self.app(scope, receive, send_with_policy)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.models import JobRow, PlanRouteRow, PlanRow, PlanUnassignedRow
 from routing.clock import SECONDS_PER_DAY, format_clock
 from routing.eligibility import EligibilityDecision
+from routing.route_table import RouteTableRow
 
 MAX_ID = 2**62  # path ids beyond any database integer are simply not found
 
@@ -623,3 +624,76 @@ class AuditEntryResponse(BaseModel):
 
 
 ErrorResponse.model_rebuild()
+
+
+# --------------------------------------------------------------------------- map
+
+
+class RouteTableRowResponse(BaseModel):
+    """One route of the officer's route table (``routing.route_table``): no pupils named."""
+
+    route_id: str
+    run: str
+    vehicle_type: str
+    has_assistant: bool
+    num_pupils: int
+    peak_on_board: int
+    num_places: int
+    occupancy_pct: int
+    first_pickup: str
+    first_pickup_s: int
+    arrival: str
+    arrival_s: int
+    longest_ride_s: int
+    cost_pence: int
+    distance_m: int
+    duration_s: int
+    school_ids: list[str]
+
+
+def route_table_response(row: RouteTableRow) -> RouteTableRowResponse:
+    """A ``routing.route_table.RouteTableRow`` as the API shows it."""
+    return RouteTableRowResponse(
+        route_id=row.route_id,
+        run=row.run.value,
+        vehicle_type=row.vehicle_type,
+        has_assistant=row.has_assistant,
+        num_pupils=row.num_pupils,
+        peak_on_board=row.peak_on_board,
+        num_places=row.num_places,
+        occupancy_pct=round(100 * row.occupancy),
+        first_pickup=clock(row.first_pickup_s),
+        first_pickup_s=row.first_pickup_s,
+        arrival=clock(row.arrival_s),
+        arrival_s=row.arrival_s,
+        longest_ride_s=row.longest_ride_s,
+        cost_pence=row.cost_pence,
+        distance_m=row.distance_m,
+        duration_s=row.duration_s,
+        school_ids=list(row.school_ids),
+    )
+
+
+class TileLayerResponse(BaseModel):
+    """A tile server from the settings (``SCHOOLRUN_MAP_TILE_URL``)."""
+
+    url: str
+    attribution: str
+    max_zoom: int
+
+
+class BaseLayerResponse(BaseModel):
+    """A layer drawn under the routes: ``boundary`` or ``roads`` (GeoJSON, lon/lat)."""
+
+    name: str
+    attribution: str
+    geojson: dict[str, Any]
+
+
+class BaseMapResponse(BaseModel):
+    """What the officer's map draws under a scenario's routes: tiles when the settings
+    name a server, and the scenario's boundary and roads (always, drawn faintly)."""
+
+    scenario_id: int
+    tiles: TileLayerResponse | None
+    layers: list[BaseLayerResponse]

@@ -73,6 +73,7 @@ import dataclasses
 import functools
 import gzip
 import itertools
+import json
 import math
 import random
 import shutil
@@ -1126,13 +1127,41 @@ def build_havering(
     folder = out / folder_name
     scenario = dataclasses.replace(scenario, name=folder_name)  # a folder's name is its own
     write_scenario(scenario, folder)
-    shutil.copyfile(
+    write_boundary(
         shared / "boundaries" / "havering_boundary_gla.geojson",
         folder / "havering_boundary.geojson",
+        attribution=HAVERING_BOUNDARY_ATTRIBUTION,
     )
     reloaded = load_scenario(folder)
     assert reloaded == scenario, f"{folder} does not round-trip"
     return summarise(scenario, unservable)
+
+
+HAVERING_BOUNDARY_ATTRIBUTION = (
+    "Boundary: GLA London Datastore, Statistical GIS Boundary Files for London (OGL v3). "
+    "Contains National Statistics data © Crown copyright and database right; Contains "
+    "Ordnance Survey data © Crown copyright and database right"
+)
+RUTLAND_BOUNDARY_ATTRIBUTION = (
+    "Boundary: ONS Local Authority Districts (December 2017), super generalised clipped "
+    "(OGL v3). Contains National Statistics data © Crown copyright and database right "
+    "2018; Contains OS data © Crown copyright and database right 2018"
+)
+
+
+def write_boundary(
+    source: Path, dest: Path, *, attribution: str, lad17cd: str | None = None
+) -> None:
+    """Copy a boundary GeoJSON for the officer's map (routing/basemap.py), keeping one
+    district's feature when ``lad17cd`` is given and adding its ``attribution``."""
+    document = json.loads(source.read_text(encoding="utf-8"))
+    if lad17cd is not None:
+        document["features"] = [
+            f for f in document["features"] if f["properties"].get("lad17cd") == lad17cd
+        ]
+    assert document["features"], f"{source.name} has no feature {lad17cd}"
+    document["attribution"] = attribution
+    dest.write_text(json.dumps(document, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def build_rutland(shared: Path, out: Path) -> list[str]:
@@ -1174,6 +1203,12 @@ def build_rutland(shared: Path, out: Path) -> list[str]:
         num_unservable=0,
     )
     write_scenario(scenario, folder)
+    write_boundary(
+        shared / "boundaries" / "lad2017_context_sgcb.geojson",
+        folder / "rutland_boundary.geojson",
+        attribution=RUTLAND_BOUNDARY_ATTRIBUTION,
+        lad17cd="E06000017",
+    )
     reloaded = load_scenario(folder)
     assert reloaded == scenario, "data/rutland does not round-trip"
     return summarise(scenario, unservable)

@@ -1,7 +1,10 @@
 /* SchoolRun web page: sign in, then each role sees its own view.
  *
- * officer: the plan's routes on a map (road geometry solid, straight segments dashed),
- *          filter by run and school, click a route for its stops and times;
+ * officer: the plan's routes on a map, a colour each (road geometry solid, straight
+ *          segments dashed) over the scenario's boundary and roads (or tiles from the
+ *          settings), with the route table beside it; run and school filter both; a
+ *          route clicked on the map or in the table is highlighted with its stops
+ *          numbered (drawing helpers: map.js);
  * finance: the plan against today's arrangement (table and chart), no pupils;
  * school:  its own pickup list only.
  *
@@ -142,12 +145,16 @@
     if (state.map) {
       state.map.remove();
       state.map = null;
+      state.layers = null;
+      state.routeLayers = null;
+      state.basemapScenario = null;
     }
-    for (const id of ["comparison-table", "vehicle-table", "pickup-table", "unassigned-table"]) {
+    for (const id of ["comparison-table", "vehicle-table", "pickup-table", "unassigned-table", "route-table"]) {
       $(id).querySelector("tbody").replaceChildren();
     }
     $("cost-chart").replaceChildren();
-    $("route-detail").replaceChildren(el("p", { class: "muted" }, "Click a route for its stops and times."));
+    $("route-detail").replaceChildren();
+    $("attribution").textContent = "";
     $("sign-in").hidden = false;
     status(message || "");
   }
@@ -198,17 +205,37 @@
     partly_road: { weight: 3, opacity: 0.85, dashArray: "2 6" },
     straight: { weight: 3, opacity: 0.8, dashArray: "8 6" },
   };
-  const RUN_COLOUR = { AM: "#1f4e79", PM: "#b45f06" };
+  const FADED_OPACITY = 0.18;
+  const MAP = window.SchoolRunMap;
+  const routeKey = (run, routeId) => `${run}|${routeId}`;
 
   async function showOfficer() {
     $("officer").hidden = false;
     if (!state.map) {
-      state.map = L.map("map", { zoomControl: true, attributionControl: true, preferCanvas: false });
+      state.map = L.map("map", { zoomControl: true, attributionControl: false, preferCanvas: false });
       state.map.setView([51.56, 0.21], 11);
       L.control.scale({ imperial: true, metric: true }).addTo(state.map);
+      state.baseGroup = L.layerGroup().addTo(state.map);
+      state.basemapScenario = null;
+      state.map.on("zoomend", placeSchoolLabels);
+      state.map.on("click", () => selectRoute(null));
     }
     const planId = await choosePlan($("officer-plan"), loadOfficerPlan);
     if (planId !== null) await loadOfficerPlan(planId);
+  }
+
+  // Tiles when the settings name a server; else the scenario's boundary and roads.
+  async function drawBasemap(scenarioId) {
+    if (state.basemapScenario === scenarioId) return;
+    let basemap = { tiles: null, layers: [] };
+    try {
+      basemap = await api(`/scenarios/${scenarioId}/basemap`);
+    } catch (err) {
+      status(`No base map: ${err.message}`);
+    }
+    state.basemapScenario = scenarioId;
+    state.basemapCredits = MAP.drawBase(state.map, state.baseGroup, basemap);
+    state.basemapNames = basemap.layers.map((l) => l.name);
   }
 
   // A plan's lifecycle (routing/lifecycle.py): schools see it only once published.
@@ -243,9 +270,10 @@
 
   async function loadOfficerPlan(planId) {
     status("Loading the plan…");
-    const [collection, plan] = await Promise.all([
+    const [collection, plan, table] = await Promise.all([
       api(`/plans/${planId}.geojson`),
       api(`/plans/${planId}`),
+      api(`/plans/${planId}/route-table`),
     ]);
     let names = {};
     try {
@@ -254,8 +282,12 @@
     } catch (err) {
       names = {};
     }
+    await drawBasemap(plan.scenario_id);
     state.collection = collection;
     state.schoolNames = names;
+    state.table = table;
+    // One colour per route, by its place in the plan (the same on every filter).
+    state.colours = new Map(table.map((r, k) => [routeKey(r.run, r.route_id), MAP.routeColour(k)]));
     const routes = collection.features.filter((f) => f.properties.feature === "route");
     const schoolIds = [...new Set(routes.flatMap((f) => f.properties.school_ids))].sort();
     optionList(
@@ -270,9 +302,13 @@
       words += " Dashed lines are straight segments between stops, not the roads driven.";
     }
     $("travel-model").textContent = words.trim();
-    $("attribution").textContent = kinds.has("road") || kinds.has("partly_road")
-      ? "Road geometry © OpenStreetMap contributors (ODbL)."
-      : "";
+    const credits = [...state.basemapCredits];
+    if ((kinds.has("road") || kinds.has("partly_road")) && !credits.some((c) => c.includes("OpenStreetMap"))) {
+      credits.unshift("Road geometry © OpenStreetMap contributors (ODbL).");
+    }
+    $("attribution").textContent = credits.join(" · ");
+    $("legend-boundary").hidden = !state.basemapNames.includes("boundary");
+    $("legend-roads").hidden = !state.basemapNames.includes("roads");
     showLifecycle(plan);
     const unassigned = plan.unassigned || [];
     $("unassigned").hidden = unassigned.length === 0;
@@ -296,11 +332,19 @@
     status("");
   }
 
+  function routeStyle(entry, mode) {
+    const base = { color: entry.colour, weight: entry.style.weight, opacity: entry.style.opacity, dashArray: entry.style.dashArray };
+    if (mode === "selected") return Object.assign(base, { weight: entry.style.weight + 3, opacity: 1 });
+    if (mode === "faded") return Object.assign(base, { opacity: FADED_OPACITY });
+    return base;
+  }
+
   function drawRoutes() {
     const map = state.map;
     if (state.layers) state.layers.remove();
     state.layers = L.layerGroup().addTo(map);
-    state.selected = null;
+    state.routeLayers = new Map();
+    state.selectedKey = null;
     state.stopLayer = null;
     const run = $("officer-run").value;
     const school = $("officer-school").value;
@@ -311,58 +355,161 @@
         (!run || f.properties.run === run) &&
         (!school || f.properties.school_ids.includes(school))
     );
-    const bounds = [];
+    const bounds = L.latLngBounds([]);
     for (const feature of routes) {
       const p = feature.properties;
-      const style = STYLE[p.geometry_kind] || STYLE.straight;
+      const key = routeKey(p.run, p.route_id);
+      const entry = { key, style: STYLE[p.geometry_kind] || STYLE.straight, colour: state.colours.get(key) || "#1f4e79" };
       const layer = L.geoJSON(feature, {
-        style: () => ({
-          color: RUN_COLOUR[p.run] || "#1f4e79",
-          weight: style.weight,
-          opacity: style.opacity,
-          dashArray: style.dashArray,
+        style: () => Object.assign(routeStyle(entry, "normal"), {
           className: `route-line route-${p.geometry_kind} route-run-${p.run}`,
         }),
       });
-      layer.on("click", () => {
-        if (state.selected) state.selected.setStyle({ weight: state.selectedWeight });
-        state.selected = layer;
-        state.selectedWeight = style.weight;
-        layer.setStyle({ weight: style.weight + 3 });
-        layer.bringToFront();
-        showRoute(p.route_id, p.run);
+      entry.layer = layer;
+      layer.on("click", (e) => {
+        L.DomEvent.stopPropagation(e);
+        selectRoute(key, false);
       });
       layer.bindTooltip(`${p.route_id} (${p.run}) ${p.vehicle_type}, ${p.pupils} pupils`, { sticky: true });
       layer.addTo(state.layers);
-      layer.eachLayer((l) => l.getBounds && bounds.push(l.getBounds()));
+      layer.eachLayer((l) => {
+        if (l.getElement && l.getElement()) l.getElement().setAttribute("data-route", key);
+        if (l.getBounds) bounds.extend(l.getBounds());
+      });
+      state.routeLayers.set(key, entry);
     }
-    // Schools: where AM routes drop off and PM routes pick up.
+    drawSchools(features, routes, school);
+    fillRouteTable(routes.map((f) => routeKey(f.properties.run, f.properties.route_id)));
+    $("route-detail").replaceChildren(el("p", { class: "muted" }, "Click a route on the map or in the table for its stops and times."));
+    $("route-count").textContent = `${routes.length} route${routes.length === 1 ? "" : "s"} shown`;
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20], animate: false });
+    placeSchoolLabels();
+  }
+
+  // Schools: a square each (its name on hover) and a label, hidden where it would
+  // overlap a label of a school with more routes (placeSchoolLabels, at every zoom).
+  function drawSchools(features, routes, onlySchool) {
+    const routesAt = new Map();
+    for (const f of routes) {
+      for (const id of f.properties.school_ids) routesAt.set(id, (routesAt.get(id) || 0) + 1);
+    }
+    state.schoolLabels = [];
     const seen = new Set();
     for (const f of features) {
       const p = f.properties;
-      if (p.feature !== "stop" || !p.school_id || seen.has(p.school_id)) continue;
+      if (p.feature !== "stop" || !p.school_id || seen.has(p.school_id) || !routesAt.has(p.school_id)) continue;
       const atSchool = (p.run === "AM" && p.kind === "dropoff") || (p.run === "PM" && p.kind === "pickup");
-      if (!atSchool || (school && p.school_id !== school)) continue;
+      if (!atSchool || (onlySchool && p.school_id !== onlySchool)) continue;
       seen.add(p.school_id);
-      const [lon, lat] = f.geometry.coordinates;
-      L.marker([lat, lon], {
-        icon: L.divIcon({ className: "school-label", html: "", iconSize: null }),
-        title: state.schoolNames[p.school_id] || p.school_id,
+      const name = state.schoolNames[p.school_id] || p.school_id;
+      const at = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
+      L.marker(at, {
+        icon: L.divIcon({ className: "school-marker", html: "", iconSize: [12, 12] }),
         keyboard: false,
+        zIndexOffset: 500,
+      })
+        .bindTooltip(el("span", {}, name), { direction: "top", offset: [0, -8], className: "school-tooltip" })
+        .on("add", (e) => e.target.getElement().setAttribute("data-school", p.school_id))
+        .addTo(state.layers);
+      const label = L.marker(at, {
+        icon: L.divIcon({ className: "school-label", html: "", iconSize: null, iconAnchor: [-9, 9] }),
+        keyboard: false,
+        interactive: false,
       })
         .on("add", (e) => {
-          e.target.getElement().textContent = state.schoolNames[p.school_id] || p.school_id;
+          const node = e.target.getElement();
+          node.textContent = name;
+          node.setAttribute("data-school", p.school_id);
         })
         .addTo(state.layers);
-    }
-    $("route-count").textContent = `${routes.length} route${routes.length === 1 ? "" : "s"} shown`;
-    if (bounds.length) {
-      const all = bounds.reduce((acc, b) => acc.extend(b), L.latLngBounds(bounds[0].getSouthWest(), bounds[0].getNorthEast()));
-      map.fitBounds(all, { padding: [20, 20] });
+      state.schoolLabels.push({ marker: label, priority: routesAt.get(p.school_id) });
     }
   }
 
-  function showRoute(routeId, run) {
+  function placeSchoolLabels() {
+    state.map.getContainer().dataset.zoom = String(state.map.getZoom()); // for tests and styles
+    const labels = (state.schoolLabels || [])
+      .map((l) => ({ element: l.marker.getElement(), priority: l.priority }))
+      .filter((l) => l.element);
+    MAP.declutter(labels);
+  }
+
+  function fillRouteTable(keys) {
+    const shown = new Set(keys);
+    const rows = state.table.filter((r) => shown.has(routeKey(r.run, r.route_id)));
+    $("route-table").querySelector("tbody").replaceChildren(
+      ...rows.map((r) => {
+        const key = routeKey(r.run, r.route_id);
+        const swatch = el("span", { class: "swatch", "aria-hidden": "true" });
+        swatch.style.background = state.colours.get(key);
+        const row = el(
+          "tr",
+          { class: "route-row", "data-route": key, tabindex: "0" },
+          el("th", { scope: "row" }, swatch, r.route_id.startsWith(r.run) ? r.route_id : `${r.route_id} ${r.run}`),
+          el("td", {}, r.vehicle_type),
+          el("td", {}, r.has_assistant ? "yes" : "no"),
+          el("td", { class: "num" }, r.num_pupils),
+          el("td", { class: "num", title: `${r.occupancy_pct}% of the places for pupils at the fullest` },
+            `${r.peak_on_board}/${r.num_places}`),
+          el("td", { class: "num" }, hhmm(r.first_pickup)),
+          el("td", { class: "num" }, hhmm(r.arrival)),
+          el("td", { class: "num" }, minutes(r.longest_ride_s)),
+          el("td", { class: "num" }, gbpExact(r.cost_pence))
+        );
+        row.addEventListener("click", () => selectRoute(key, true));
+        row.addEventListener("keydown", (e) => {
+          if (e.key === "Enter" || e.key === " ") {
+            e.preventDefault();
+            selectRoute(key, true);
+          }
+        });
+        return row;
+      })
+    );
+    const pupils = rows.reduce((n, r) => n + r.num_pupils, 0);
+    const cost = rows.reduce((n, r) => n + r.cost_pence, 0);
+    $("route-table-total").replaceChildren(
+      el("th", { scope: "row" }, `${rows.length} route${rows.length === 1 ? "" : "s"}`),
+      el("td", { colspan: "2" }),
+      el("td", { class: "num" }, pupils),
+      el("td", { colspan: "4" }),
+      el("td", { class: "num" }, gbpExact(cost))
+    );
+  }
+
+  // Select a route (key) from the map or the table, or clear the selection (null):
+  // the others fade, the route is drawn on top with its stops numbered, its row marked.
+  function selectRoute(key, fromTable) {
+    if (!state.routeLayers) return;
+    const chosen = key ? state.routeLayers.get(key) : null;
+    if (key && !chosen) return;
+    state.selectedKey = chosen ? key : null;
+    for (const entry of state.routeLayers.values()) {
+      const mode = !chosen ? "normal" : entry === chosen ? "selected" : "faded";
+      entry.layer.setStyle(routeStyle(entry, mode));
+      entry.layer.eachLayer((l) => l.getElement && l.getElement() &&
+        l.getElement().classList.toggle("route-selected", mode === "selected"));
+    }
+    for (const row of $("route-table").querySelectorAll("tr.route-row")) {
+      row.classList.toggle("selected", row.dataset.route === state.selectedKey);
+      if (row.dataset.route === state.selectedKey && !fromTable) row.scrollIntoView({ block: "nearest" });
+    }
+    if (state.stopLayer) state.stopLayer.remove();
+    state.stopLayer = null;
+    if (!chosen) {
+      $("route-detail").replaceChildren(el("p", { class: "muted" }, "Click a route on the map or in the table for its stops and times."));
+      return;
+    }
+    chosen.layer.bringToFront();
+    if (fromTable) {
+      state.map.fitBounds(chosen.layer.getBounds(), { padding: [40, 40], maxZoom: 15, animate: false });
+      placeSchoolLabels();
+    }
+    const [run, routeId] = [key.slice(0, key.indexOf("|")), key.slice(key.indexOf("|") + 1)];
+    showRoute(routeId, run, chosen.colour);
+  }
+
+  function showRoute(routeId, run, colour) {
     const features = state.collection.features;
     const route = features.find(
       (f) => f.properties.feature === "route" && f.properties.route_id === routeId && f.properties.run === run
@@ -386,7 +533,6 @@
         el("td", {}, q.pupil_ids.join(", "))
       );
     });
-    if (state.stopLayer) state.stopLayer.remove();
     state.stopLayer = L.layerGroup(
       stops.map((s) =>
         L.circleMarker([s.geometry.coordinates[1], s.geometry.coordinates[0]], {
@@ -399,6 +545,11 @@
         }).bindTooltip(`${s.properties.seq}. ${hhmm(s.properties.service_start_time)}`)
       )
     ).addTo(state.layers);
+    MAP.numberStops(
+      state.stopLayer,
+      stops.map((s) => ({ lat: s.geometry.coordinates[1], lon: s.geometry.coordinates[0], seq: s.properties.seq })),
+      colour
+    );
     const detail = $("route-detail");
     detail.replaceChildren(
       el("h3", {}, `Route ${p.route_id} (${p.run})`),

@@ -6,7 +6,8 @@
 * :mod:`.paths` finds fastest paths between points (multi-source Dijkstra, sparse matrix).
 * :mod:`.build` gives a scenario's :class:`~routing.matrix.TravelMatrix`: on its road graph
   (cached on disk) or, without one, with the approximate model (:mod:`.approximate`).
-* :mod:`.walks` measures walks (eligibility); :mod:`.route_lines` draws routes on the roads.
+* :mod:`.walks` measures walks (eligibility); :mod:`.route_lines` draws routes on the roads;
+  :mod:`.road_lines` draws the roads themselves (the map's faint road layer).
 * :mod:`.fetch` downloads a place's graphs where there is internet.
 
 Projected metres (UTM) stay inside this package; everything else is lon, lat. osmnx,
@@ -40,6 +41,7 @@ from routing.network.graph import (
     load_walk_graph,
 )
 from routing.network.paths import SNAP_LEG_SPEED_KPH, NetworkMatrix, network_matrix
+from routing.network.road_lines import road_lines_geojson
 from routing.network.route_lines import drive_path_coords, drive_routes_coords
 from routing.network.snapping import DEFAULT_MAX_SNAP_M, Snap, snap_points
 from routing.network.walks import WalkRoute, pupil_walk_distances_m, walk_distances_m, walk_route
@@ -72,6 +74,7 @@ __all__ = [
     "network_matrix",
     "pupil_walk_distances_m",
     "resolve_graph_path",
+    "road_lines_geojson",
     "scenario_locations",
     "snap_points",
     "walk_distances_m",
