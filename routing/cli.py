@@ -8,7 +8,9 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import tempfile
 import time
+import traceback
 from collections.abc import Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -364,7 +366,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RoutingError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:
+        # A file that cannot be read or written: the operating system's words and the path.
+        where = f": {err.filename}" if err.filename else ""
+        print(f"error: {err.strerror or type(err).__name__}{where}", file=sys.stderr)
+        return 2
+    except Exception as err:  # the last line of defence: one line, never a traceback
+        print(_unexpected(err), file=sys.stderr)
+        return 2
     return code
+
+
+def _unexpected(err: Exception) -> str:
+    """One line for an error nobody foresaw; its traceback goes to a file, without values.
+
+    The traceback keeps file, line and function of each frame but drops the exception's
+    message and the source lines, which may carry pupil data (a name in a KeyError, say).
+    """
+    frames = traceback.extract_tb(err.__traceback__)
+    lines = [f"{frame.filename}:{frame.lineno} in {frame.name}" for frame in frames]
+    text = "\n".join([*lines, f"{type(err).__module__}.{type(err).__qualname__}", ""])
+    with tempfile.NamedTemporaryFile(
+        "w", prefix="schoolrun-error-", suffix=".log", delete=False, encoding="utf-8"
+    ) as log_file:
+        log_file.write(text)
+    logger.debug("unexpected %s; traceback in %s", type(err).__name__, log_file.name)
+    return (
+        f"error: planning failed unexpectedly ({type(err).__name__}); this is a bug in "
+        f"SchoolRun, please report it with {log_file.name} (it holds no pupil data)"
+    )
 
 
 if __name__ == "__main__":
