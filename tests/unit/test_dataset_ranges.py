@@ -98,3 +98,13 @@ def test_policy_numbers_have_ranges(line: str, words: str) -> None:
     found = [i for i in caught.value.issues if i.field == key]
     assert found and words in found[0].message, caught.value.issues
     assert found[0].row == 1
+
+
+def test_data_readme_states_every_range_beside_its_column() -> None:
+    from routing.dataset.columns import CELL_RANGES, POLICY_RANGES, format_range
+
+    readme = (RUTLAND.parent / "README.md").read_text("utf-8")
+    lines = [line for line in readme.splitlines() if line.startswith("| `")]
+    rows = {line.split(" | ")[0][3:-1]: line for line in lines}
+    for key, (low, high) in {**CELL_RANGES, **POLICY_RANGES}.items():
+        assert f"range {format_range(low, high)}" in rows.get(key, ""), key
