@@ -72,6 +72,12 @@ share of the run's time; their merged plan then seeds the ruin-and-recreate sear
 the whole run, which moves pupils across the parts' seams, for the rest."""
 
 
+COMPLETE_SHARE = 0.1
+COMPLETE_MIN_S = 5.0
+"""After the search, the completion step (``routing.solver.complete``) may start placing
+left-out pupils for this share of the run's time limit (at least ``COMPLETE_MIN_S``)."""
+
+
 class _UnionFind:
     def __init__(self, items: Sequence[str]) -> None:
         self.parent = {x: x for x in items}
@@ -423,6 +429,7 @@ def plan_run(
     if whole_run and problem.requests:
         merged = _search_whole_run(problem, merged, seed_params, started, pre_unassigned)
         report_cost(merged.cost_pence, f"{run.value}: whole-run search done")
+    merged = _complete(problem, merged, seed_params if whole_run else params)
     merged = replace(
         merged, solve_seconds=round(time.monotonic() - started, 3), flags=problem.flags
     )
@@ -434,6 +441,15 @@ def plan_run(
         merged.solve_seconds,
     )
     return merged
+
+
+def _complete(problem: Problem, plan: Plan, params: SolveParams) -> Plan:
+    """Every pupil the search left out whom a vehicle can carry, placed (``complete``)."""
+    # Imported here as in _search_whole_run: the workers import the solver first.
+    from routing.solver.complete import complete_run
+
+    budget = max(COMPLETE_MIN_S, COMPLETE_SHARE * params.time_limit_s)
+    return complete_run(problem, plan, time.monotonic() + budget)
 
 
 def _search_whole_run(

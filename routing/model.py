@@ -79,6 +79,7 @@ class UnassignedCode(StrEnum):
     SHIFT_TOO_SHORT = "shift_too_short"  # the journey alone is longer than any shift
     NOT_PLACED = "not_placed"  # feasible alone, but the search found no vehicle in time
     SIBLINGS_APART = "siblings_apart"  # siblings at two schools could not ride together
+    FLEET_FULL = "fleet_full"  # every vehicle that could carry the pupil is in use on the run
     NOT_IN_CURRENT_ARRANGEMENT = "not_in_current_arrangement"  # baseline: on no current route
 
 

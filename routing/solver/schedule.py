@@ -123,7 +123,7 @@ def fits(space: IndexSpace, cls: VehicleClass, seq: list[int]) -> bool:
     return True
 
 
-def _loads_ok(space: IndexSpace, veh: Vehicle, seq: list[int]) -> bool:
+def loads_ok(space: IndexSpace, veh: Vehicle, seq: list[int]) -> bool:
     """Loads and vehicle rules, travelling alone, one school, incompatible pairs."""
     problem = space.problem
     if not fits(space, problem.vehicle_classes[veh.cls_idx], seq):
@@ -152,7 +152,7 @@ def route_ok(space: IndexSpace, veh: Vehicle, seq: list[int]) -> list[int] | Non
     pairs, one school per route when required, then windows, ride limits and shift by
     the latest and the earliest schedules.
     """
-    if not _loads_ok(space, veh, seq):
+    if not loads_ok(space, veh, seq):
         return None
     for make in (latest, earliest):
         starts = make(space, seq)
@@ -201,6 +201,7 @@ __all__ = [
     "final_times",
     "fits",
     "latest",
+    "loads_ok",
     "route_cost",
     "route_distance_m",
     "route_legs_s",
