@@ -187,6 +187,7 @@ class JobProgressResponse(BaseModel):
     parts_total: int | None = None
     elapsed_s: float | None = None
     message: str | None = None
+    rides_over_45_min: int | None = None  # in the plan behind best_cost_pence, when known
 
 
 class JobResponse(BaseModel):

@@ -40,6 +40,7 @@ from api.retention import PeriodicPurge
 from api.scenario_store import load_scenario, with_server_files
 from routing.errors import InvalidScenarioError, RoutingError
 from routing.model import Plan, Run, Scenario, SolveParams, SolveProgress
+from routing.rides import count_rides_over
 
 logger = logging.getLogger(__name__)
 
@@ -150,6 +151,7 @@ class _Progress:
         self.value: dict[str, Any] | None = None
         self.best_cost_pence: int | None = None
         self._run_costs: dict[str, int] = {}
+        self._run_long_rides: dict[str, int] = {}
 
     def update(self, progress: dict[str, Any], best_cost_pence: int | None = None) -> None:
         with self._lock:
@@ -158,12 +160,17 @@ class _Progress:
                 self.best_cost_pence = best_cost_pence
 
     def on_solve(self, p: SolveProgress) -> None:
-        # Best cost so far = finished runs + the best of the run in hand.
-        best = None
-        if p.best_cost_pence is not None:
-            with self._lock:
+        # Best cost so far = finished runs + the best of the run in hand; rides over
+        # 45 minutes likewise, of the plan behind that cost.
+        best = long_rides = None
+        with self._lock:
+            if p.best_cost_pence is not None:
                 self._run_costs[p.run.value] = p.best_cost_pence
                 best = sum(self._run_costs.values())
+            if p.rides_over_45_min is not None:
+                self._run_long_rides[p.run.value] = p.rides_over_45_min
+            if self._run_long_rides:
+                long_rides = sum(self._run_long_rides.values())
         self.update(
             {
                 "phase": "solving",
@@ -172,6 +179,7 @@ class _Progress:
                 "parts_total": p.parts_total,
                 "elapsed_s": round(p.elapsed_s, 2),
                 "message": p.message,
+                "rides_over_45_min": long_rides,
             },
             best,
         )
@@ -351,7 +359,13 @@ class Worker:
             session.execute(
                 update(JobRow)
                 .where(JobRow.id == job.id)
-                .values(progress={"phase": "done"}, best_cost_pence=outcome.plan.cost_pence)
+                .values(
+                    progress={
+                        "phase": "done",
+                        "rides_over_45_min": count_rides_over(outcome.plan),
+                    },
+                    best_cost_pence=outcome.plan.cost_pence,
+                )
             )
             add_plan(
                 session,

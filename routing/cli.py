@@ -52,14 +52,10 @@ class _ProgressBar:
         if not self.interactive:
             if self._parts_done.get(event.run) != event.parts_done:
                 self._parts_done[event.run] = event.parts_done
-                cost = (
-                    ""
-                    if event.best_cost_pence is None
-                    else f", £{event.best_cost_pence / 100:,.0f} so far"
-                )
+                best = _best_so_far(event)
                 print(
                     f"{event.run.value} run: {event.parts_done}/{event.parts_total} part(s) "
-                    f"done after {event.elapsed_s:.0f} s{cost}",
+                    f"done after {event.elapsed_s:.0f} s{', ' + best if best else ''}",
                     file=sys.stderr,
                     flush=True,
                 )
@@ -79,7 +75,7 @@ class _ProgressBar:
         bar.total = max(event.parts_total, 1)
         bar.n = event.parts_done
         if event.best_cost_pence is not None:
-            bar.set_postfix_str(f"best £{event.best_cost_pence / 100:,.0f}/run")
+            bar.set_postfix_str(_best_so_far(event, "best "))
         bar.refresh()
         if event.parts_done >= event.parts_total:
             bar.close()
@@ -87,6 +83,16 @@ class _ProgressBar:
     def close(self) -> None:
         for bar in self._bars.values():
             bar.close()
+
+
+def _best_so_far(event: SolveProgress, prefix: str = "") -> str:
+    """'£12,345 so far, 67 rides over 45 min' (each part only when known)."""
+    out = []
+    if event.best_cost_pence is not None:
+        out.append(f"{prefix}£{event.best_cost_pence / 100:,.0f} so far")
+    if event.rides_over_45_min is not None:
+        out.append(f"{event.rides_over_45_min:,} rides over 45 min")
+    return ", ".join(out)
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:

@@ -50,6 +50,7 @@ from routing.model import (
     UnassignedCode,
 )
 from routing.problem import Problem, Request, build_problem, restrict
+from routing.rides import count_rides_over
 
 if TYPE_CHECKING:
     from routing.matrix import TravelMatrix
@@ -70,7 +71,6 @@ SEED_SHARE = 0.4
 """With ``SolveParams.search = "alns"``: the parts (OR-Tools from the warm start) get this
 share of the run's time; their merged plan then seeds the ruin-and-recreate search over
 the whole run, which moves pupils across the parts' seams, for the rest."""
-
 
 COMPLETE_SHARE = 0.1
 COMPLETE_MIN_S = 5.0
@@ -278,7 +278,7 @@ def _solve_bin(
         if on_part is not None:
             on_part(plan)
         elif _PROGRESS_QUEUE is not None:
-            _PROGRESS_QUEUE.put(plan.cost_pence)
+            _PROGRESS_QUEUE.put((plan.cost_pence, count_rides_over(plan)))
     return plans
 
 
@@ -364,8 +364,9 @@ def plan_run(
     part_deadline = deadline - MERGE_MARGIN_S
     plans: list[Plan] = []
     costs: list[int] = []
+    long_rides: list[int] = []  # rides over 45 min of each finished part
 
-    def report_cost(cost: int | None, message: str) -> None:
+    def report_cost(cost: int | None, message: str, rides: int | None = None) -> None:
         if progress is not None:
             progress(
                 SolveProgress(
@@ -375,23 +376,28 @@ def plan_run(
                     elapsed_s=time.monotonic() - started,
                     best_cost_pence=cost,
                     message=message,
+                    rides_over_45_min=rides,
                 )
             )
 
     def report(message: str) -> None:
-        report_cost(sum(costs) if costs else None, message)
+        rides = sum(long_rides) if long_rides else None
+        report_cost(sum(costs) if costs else None, message, rides)
 
     def on_part(plan: Plan) -> None:
         costs.append(plan.cost_pence)
+        long_rides.append(count_rides_over(plan))
         report(f"{run.value}: {len(costs)} of {total} part(s) done")
 
     report(f"{run.value}: solving {total} part(s) on {workers} process(es)")
     if workers <= 1:
 
         def on_improve(p: SolveProgress) -> None:
-            # In process, the search's improving plans show too (a single part's bar moves).
+            # In process, the search's improving plans show too (a single part's bar moves);
+            # their rides are not known until the part ends.
             if p.parts_done == 0 and p.best_cost_pence is not None:
-                report_cost(sum(costs) + p.best_cost_pence, f"{run.value}: improving")
+                rides = sum(long_rides) if long_rides else None
+                report_cost(sum(costs) + p.best_cost_pence, f"{run.value}: improving", rides)
 
         plans = _solve_bin(part_problems, params, part_deadline, on_part, on_improve)
     else:
@@ -409,7 +415,9 @@ def plan_run(
             while pending:
                 _, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
                 while not queue.empty():
-                    costs.append(int(queue.get()))
+                    cost, rides = queue.get()
+                    costs.append(int(cost))
+                    long_rides.append(int(rides))
                     report(f"{run.value}: {len(costs)} of {total} part(s) done")
             for fut in futures:
                 plans += fut.result()
@@ -417,6 +425,7 @@ def plan_run(
         # report counts every part from the plans themselves, not from the queue.
         if len(costs) < total:
             costs[:] = [p.cost_pence for p in plans]
+            long_rides[:] = [count_rides_over(p) for p in plans]
             report(f"{run.value}: {total} of {total} part(s) done")
     merged = merge_plans(
         scenario.name,
@@ -428,8 +437,17 @@ def plan_run(
     )
     if whole_run and problem.requests:
         merged = _search_whole_run(problem, merged, seed_params, started, pre_unassigned)
-        report_cost(merged.cost_pence, f"{run.value}: whole-run search done")
+        report_cost(
+            merged.cost_pence, f"{run.value}: whole-run search done", count_rides_over(merged)
+        )
+    before = len(merged.unassigned)
     merged = _complete(problem, merged, seed_params if whole_run else params)
+    if len(merged.unassigned) < before:
+        report_cost(
+            merged.cost_pence,
+            f"{run.value}: {before - len(merged.unassigned)} left-out pupil-run(s) placed",
+            count_rides_over(merged),
+        )
     merged = replace(
         merged, solve_seconds=round(time.monotonic() - started, 3), flags=problem.flags
     )

@@ -665,3 +665,6 @@ class SolveProgress:
     elapsed_s: float
     best_cost_pence: int | None = None
     message: str = ""
+    rides_over_45_min: int | None = None
+    """Rides over 45 minutes in the plan behind ``best_cost_pence`` (the parts finished
+    so far), when known: the children's side of the best cost."""

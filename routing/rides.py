@@ -51,6 +51,11 @@ def ride_times_s(plan: Plan) -> dict[tuple[Run, str], int]:
     return out
 
 
+def count_rides_over(plan: Plan, minutes: int = RIDE_THRESHOLDS_MIN[0]) -> int:
+    """How many of the plan's rides are over ``minutes`` (a progress figure, no scenario)."""
+    return sum(1 for s in ride_times_s(plan).values() if s > minutes * 60)
+
+
 def _stats(run: Run | None, rides: list[tuple[str, int]], scenario: Scenario) -> RideStats:
     pupils = scenario.pupils_by_id()
     seconds = np.asarray([s for _, s in rides], dtype=np.float64)

@@ -368,3 +368,33 @@ def test_heartbeat_stores_progress_and_best_cost_while_solving(
     with fresh.factory() as session:
         trips = list(session.scalars(select(PlanTripRow)))
     assert [(t.run, t.school_id, t.display_name) for t in trips] == [("AM", "S1", "Amira K.")]
+
+
+def test_job_progress_says_rides_over_45_minutes_of_the_best_plan_so_far(
+    fresh: World, scenario_id: int
+) -> None:
+    job_id = submit(fresh, scenario_id)
+    seen = threading.Event()
+    bodies: list[dict[str, Any]] = []
+
+    def watched_solve(scenario: Scenario, *args: Any) -> SolveOutcome:
+        progress = args[3]
+        progress(SolveProgress(Run.AM, 2, 2, 0.5, best_cost_pence=7000, rides_over_45_min=4))
+        # The PM run in hand: its rides are added to the finished AM run's.
+        progress(SolveProgress(Run.PM, 1, 2, 0.9, best_cost_pence=3000, rides_over_45_min=2))
+        for _ in range(200):
+            if job_row(fresh, job_id).best_cost_pence == 10_000:
+                url = f"/api/v1/jobs/{job_id}"
+                bodies.append(fresh.client.get(url, headers=fresh.headers["officer"]).json())
+                seen.set()
+                break
+            seen.wait(0.05)
+        return SolveOutcome(plan=one_route_plan(scenario), comparison=None)
+
+    assert fresh.worker(solve=watched_solve).run_once()
+    assert seen.is_set()
+    assert bodies[0]["best_cost_pence"] == 10_000
+    assert bodies[0]["progress"]["rides_over_45_min"] == 6
+    done = fresh.client.get(f"/api/v1/jobs/{job_id}", headers=fresh.headers["officer"]).json()
+    # Done: the stored plan's own count (its one ride is 17 minutes).
+    assert (done["progress"]["phase"], done["progress"]["rides_over_45_min"]) == ("done", 0)

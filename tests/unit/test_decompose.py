@@ -11,8 +11,17 @@ import pytest
 
 from routing.checks import check_plan
 from routing.decompose import _bins, _share_vehicles, merge_plans, plan_run, split_requests
-from routing.model import Needs, Run, SolveParams, StopKind, VehicleCategory, VehicleType
+from routing.model import (
+    Needs,
+    Run,
+    SolveParams,
+    SolveProgress,
+    StopKind,
+    VehicleCategory,
+    VehicleType,
+)
 from routing.problem import build_problem
+from routing.rides import count_rides_over
 from routing.synthetic import great_circle_matrix, scenario_on_line, synthetic_scenario
 
 TAXI = VehicleType("taxi", VehicleCategory.TAXI, 4, day_rate_pence=9000, cost_per_mile_pence=150)
@@ -130,6 +139,22 @@ def test_plan_run_solves_parts_within_the_time_limit_and_passes_the_checker(
     assert len({r.route_id for r in plan.routes}) == len(plan.routes)
     assert seen[-1].parts_done == seen[-1].parts_total >= 3
     assert seen[-1].best_cost_pence == sum(r.cost_pence for r in plan.routes)
+
+
+@pytest.mark.parametrize("workers", [1, 2])  # in process; on a spawned pool
+def test_progress_counts_the_rides_over_45_minutes_of_the_parts_done(workers: int) -> None:
+    # Three pupils 30 km out (60 min alone: carried on their own longer limit), three near.
+    pupils = [(f"F{i}", "S1", 30.0 + i, {}) for i in range(3)]
+    pupils += [(f"N{i}", "S1", 2.0 + i, {}) for i in range(3)]
+    scenario, matrix = scenario_on_line({"S1": 0.0}, pupils, vehicle_types=(TAXI,))
+    params = SolveParams(time_limit_s=4, num_workers=workers, max_part_requests=2)
+    seen: list[SolveProgress] = []
+    plan = plan_run(scenario, matrix, Run.AM, params, seen.append)
+    assert count_rides_over(plan) >= 3
+    assert seen[-1].rides_over_45_min == count_rides_over(plan)
+    assert seen[0].rides_over_45_min is None  # before any part is done, not known
+    done = [e.rides_over_45_min for e in seen if e.parts_done]
+    assert done and all(n is not None for n in done)
 
 
 def test_plan_run_with_no_pupils_on_the_run_is_empty() -> None:
