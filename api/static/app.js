@@ -550,8 +550,7 @@
       stops.map((s) => ({ lat: s.geometry.coordinates[1], lon: s.geometry.coordinates[0], seq: s.properties.seq })),
       colour
     );
-    const detail = $("route-detail");
-    detail.replaceChildren(
+    const parts = [
       el("h3", {}, `Route ${p.route_id} (${p.run})`),
       el(
         "p",
@@ -565,8 +564,10 @@
         { class: "data", id: "stop-table" },
         el("thead", {}, el("tr", {}, ...["#", "Time", "", "Where", "Pupils"].map((h) => el("th", { scope: "col" }, h)))),
         el("tbody", {}, ...rows)
-      )
-    );
+      ),
+    ];
+    // replaceChildren would write a null as the text "null" (road routes have no note).
+    $("route-detail").replaceChildren(...parts.filter(Boolean));
   }
 
   // ------------------------------------------------------------------ finance

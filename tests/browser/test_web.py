@@ -336,6 +336,9 @@ def test_officer_sees_routes_on_the_map_and_a_routes_stops(page: Any, site: Site
     assert road.first.get_attribute("stroke-dasharray") in (None, "none")
     assert page.locator("path.route-straight").count() == 0
     _shot(page, "officer-road")
+    page.locator("path.route-road").first.dispatch_event("click")
+    page.wait_for_selector("#stop-table")
+    assert "null" not in (page.text_content("#route-detail") or "")  # no missing note
 
     # The straight-line plan: dashed, and the page says what dashed means.
     page.select_option("#officer-plan", str(site.straight_plan_id))
