@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session
 
 from api.models import (
@@ -98,8 +98,16 @@ def _plan_records(session: Session, scenario_id: int, pupil_id: str) -> list[dic
     ]
 
 
+def _starts_with(prefix: str, dialect: str) -> ColumnElement[bool]:
+    """``resource`` starts with ``prefix`` (letters, digits, ':' and '/'), as a condition
+    the index answers: SQLite's LIKE ignores case and so cannot use it, GLOB can."""
+    if dialect == "sqlite":
+        return AuditRow.resource.op("GLOB")(prefix + "*")
+    return AuditRow.resource.like(prefix + "%")
+
+
 def _audit_query(
-    scenario_id: int, pseudonym: str, school_id: str, plan_ids: Sequence[int]
+    scenario_id: int, pseudonym: str, school_id: str, plan_ids: Sequence[int], dialect: str
 ) -> Select[Any]:
     # Equalities and literal prefixes only, so that the index on resource serves each
     # (PostgreSQL: varchar_pattern_ops, which answers both): no row-by-row scan of a
@@ -111,7 +119,7 @@ def _audit_query(
     for plan_id in plan_ids:
         about += [
             AuditRow.resource == f"plan:{plan_id}",
-            AuditRow.resource.like(f"plan:{plan_id}/%"),
+            _starts_with(f"plan:{plan_id}/", dialect),
             AuditRow.resource == f"school:{school_id}/plan:{plan_id}",
         ]
     # Plain rows, not ORM objects: a busy scenario has thousands of audit rows about it.
@@ -131,7 +139,13 @@ def pupil_record(
     assert scenario is not None  # the pupil row references it
     plans = _plan_records(session, scenario_id, pupil_id)
     audit_rows = session.execute(
-        _audit_query(scenario_id, pseudonym, pupil.school_id, [p["plan_id"] for p in plans])
+        _audit_query(
+            scenario_id,
+            pseudonym,
+            pupil.school_id,
+            [p["plan_id"] for p in plans],
+            session.get_bind().dialect.name,
+        )
     ).mappings()
     return {
         "scenario": {"id": scenario.id, "name": scenario.name},
