@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -69,6 +70,10 @@ class Settings(BaseSettings):
     worker_poll_s: float = Field(default=1.0, gt=0)
     max_job_attempts: int = Field(default=3, gt=0)
     solve_num_workers: int = Field(default=2, gt=0)
+    # Where a solve's parts run (routing/executor.py): this machine's process pool, or
+    # Ray (SCHOOLRUN_EXECUTOR=ray) at SCHOOLRUN_RAY_ADDRESS, or a local Ray when unset.
+    executor: Literal["local", "ray"] = "local"
+    ray_address: str | None = None
     in_process_worker: bool = False
     cache_dir: Path | None = None
     # Fault tests only (api/fault_points.py): pause the worker for good at these points

@@ -39,6 +39,7 @@ from api.policy_overrides import apply_policy_overrides
 from api.retention import PeriodicPurge
 from api.scenario_store import load_scenario, with_server_files
 from routing.errors import InvalidScenarioError, RoutingError
+from routing.executor import connect_ray
 from routing.model import Plan, Run, Scenario, SolveParams, SolveProgress
 from routing.rides import count_rides_over
 
@@ -315,6 +316,18 @@ class Worker:
                 logger.warning("worker %s: lease of job %s is gone", self.worker_id, job_id)
                 return
 
+    def _solve_params(self, params: dict[str, Any]) -> SolveParams:
+        """A job's solver settings; with ``executor`` ray, this process joins Ray first
+        (once), so the solve's parts run as Ray tasks while job state stays here."""
+        if self.settings.executor == "ray":
+            connect_ray(self.settings.ray_address)
+        return SolveParams(
+            time_limit_s=float(params["time_limit_s"]),
+            seed=int(params.get("seed", 0)),
+            num_workers=self.settings.solve_num_workers,
+            executor=self.settings.executor,
+        )
+
     def _solve_and_store(
         self, job: JobRow, progress: _Progress, stop_beat: Callable[[], None]
     ) -> None:
@@ -331,11 +344,7 @@ class Worker:
             return
         scenario = apply_policy_overrides(scenario, params.get("policy_overrides") or {})
         runs = runs_of(params.get("run", "both"))
-        solve_params = SolveParams(
-            time_limit_s=float(params["time_limit_s"]),
-            seed=int(params.get("seed", 0)),
-            num_workers=self.settings.solve_num_workers,
-        )
+        solve_params = self._solve_params(params)
         progress.update({"phase": "solving"})
         jobs.heartbeat(
             self.factory,
@@ -391,11 +400,7 @@ class Worker:
         params = job.params
         variants = [str(v) for v in params["variants"]]
         runs = runs_of(params.get("run", "both"))
-        solve_params = SolveParams(
-            time_limit_s=float(params["time_limit_s"]),
-            seed=int(params.get("seed", 0)),
-            num_workers=self.settings.solve_num_workers,
-        )
+        solve_params = self._solve_params(params)
         total = 1 + len(variants)
         steps = [0]
         started = time.monotonic()

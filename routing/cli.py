@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import tempfile
 import time
 import traceback
 from collections.abc import Sequence
+from contextlib import ExitStack
+from dataclasses import replace
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -95,15 +98,41 @@ def _best_so_far(event: SolveProgress, prefix: str = "") -> str:
     return ", ".join(out)
 
 
+def _add_executor_args(parser: argparse.ArgumentParser, default: str | None) -> None:
+    what = "parts of each run" if default else "the plans, all at once (default: one by one)"
+    parser.add_argument(
+        "--executor",
+        choices=["local", "ray"],
+        default=default,
+        help=f"where the {what} run: local process pool or a Ray cluster",
+    )
+    parser.add_argument(
+        "--ray-address",
+        default=os.environ.get("SCHOOLRUN_RAY_ADDRESS"),
+        help="Ray head to join (HOST:PORT or ray://HOST:10001; default "
+        "$SCHOOLRUN_RAY_ADDRESS, else a local Ray instance)",
+    )
+
+
+def _connect(args: argparse.Namespace) -> None:
+    """Join (or start) Ray once for this process when ``--executor ray``."""
+    if args.executor == "ray":
+        from routing.executor import connect_ray
+
+        connect_ray(args.ray_address)
+
+
 def _cmd_plan(args: argparse.Namespace) -> int:
     from routing.pipeline import plan_folder
     from routing.summary import format_summary, write_plan_outputs
 
+    _connect(args)
     params = SolveParams(
         time_limit_s=args.time_limit,
         seed=args.seed,
         num_workers=args.workers,
         max_part_requests=args.max_part,
+        executor=args.executor,
     )
     bar = _ProgressBar(enabled=not args.quiet)
     started = time.perf_counter()
@@ -167,19 +196,26 @@ def _cmd_eligibility(args: argparse.Namespace) -> int:
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from routing.dataset import load_scenario
+    from routing.executor import open_executor
     from routing.pipeline import compare_source_variants
     from routing.variants import format_variant_table, write_variant_outputs
 
+    _connect(args)
     params = SolveParams(time_limit_s=args.time_limit, seed=args.seed, num_workers=args.workers)
-    table = compare_source_variants(
-        load_scenario(args.scenario),
-        args.scenario,
-        params,
-        list(args.variant),
-        cache_dir=args.cache_dir,
-        base_dir=Path.cwd(),
-        progress=lambda line: print(line, file=sys.stderr),
-    )
+    with ExitStack() as stack:
+        pool = None
+        if args.executor is not None:
+            pool = stack.enter_context(open_executor(args.executor, max_workers=args.workers))
+        table = compare_source_variants(
+            load_scenario(args.scenario),
+            args.scenario,
+            params,
+            list(args.variant),
+            cache_dir=args.cache_dir,
+            base_dir=Path.cwd(),
+            progress=lambda line: print(line, file=sys.stderr),
+            executor=pool,
+        )
     written = write_variant_outputs(table, args.out)
     print(format_variant_table(table))
     print(f"\nWrote {', '.join(p.name for p in written)} to {args.out}/")
@@ -188,6 +224,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 def _cmd_tradeoff(args: argparse.Namespace) -> int:
     from routing.dataset import load_scenario
+    from routing.executor import open_executor
     from routing.pipeline import matrix_builder, planner
     from routing.tradeoff import (
         format_tradeoff,
@@ -196,19 +233,54 @@ def _cmd_tradeoff(args: argparse.Namespace) -> int:
         write_tradeoff_outputs,
     )
 
+    _connect(args)
     params = SolveParams(time_limit_s=args.time_limit, seed=args.seed, num_workers=args.workers)
     values = parse_values(args.values)
     scenario = load_scenario(args.scenario)
-    tradeoff = run_tradeoff(
-        scenario,
-        matrix_builder(args.scenario, cache_dir=args.cache_dir),
-        planner(params),
-        values,
-        progress=lambda line: print(line, file=sys.stderr),
-    )
+    with ExitStack() as stack:
+        pool = None
+        if args.executor is not None:
+            pool = stack.enter_context(open_executor(args.executor, max_workers=args.workers))
+            params = replace(params, num_workers=1)  # one level fans out: the points
+        tradeoff = run_tradeoff(
+            scenario,
+            matrix_builder(args.scenario, cache_dir=args.cache_dir),
+            planner(params),
+            values,
+            progress=lambda line: print(line, file=sys.stderr),
+            executor=pool,
+        )
     written = write_tradeoff_outputs(tradeoff, args.out, args.saving_pct)
     print(format_tradeoff(tradeoff, args.saving_pct))
     print(f"\nWrote {', '.join(p.name for p in written)} to {args.out}/")
+    return 0
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from routing.sweep import read_manifest, run_sweep, write_sweep_outputs
+
+    manifest = read_manifest(args.manifest)
+    _connect(args)
+    started = time.perf_counter()
+    with tqdm(
+        total=len(manifest.items), desc="sweep", unit="item", file=sys.stderr, disable=args.quiet
+    ) as bar:
+
+        def on_row(row: Any) -> None:
+            bar.update(1)
+            if row.error:
+                first = row.error.splitlines()[0]
+                bar.write(f"{row.scenario} / {row.variant}: {first}", file=sys.stderr)
+
+        rows = run_sweep(manifest.items, args.executor, max_workers=args.workers, on_row=on_row)
+    written = write_sweep_outputs(rows, args.out)
+    failed = sum(1 for r in rows if r.error)
+    print(
+        f"{len(rows)} item(s) in {time.perf_counter() - started:.1f} s on {args.executor}, "
+        f"{failed} error row(s); wrote {', '.join(p.name for p in written)} to {args.out}/"
+    )
     return 0
 
 
@@ -271,6 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plan.add_argument("--cache-dir", type=Path, default=None, help="travel matrix cache")
     plan.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_executor_args(plan, "local")
     plan.set_defaults(func=_cmd_plan)
 
     network = sub.add_parser("network", help="road networks")
@@ -312,6 +385,7 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--workers", type=int, default=2)
     comp.add_argument("--out", type=Path, default=Path("out/compare"))
     comp.add_argument("--cache-dir", type=Path, default=None, help="travel matrix cache")
+    _add_executor_args(comp, None)
     comp.set_defaults(func=_cmd_compare)
 
     trade = sub.add_parser(
@@ -335,7 +409,18 @@ def build_parser() -> argparse.ArgumentParser:
     trade.add_argument("--seed", type=int, default=0)
     trade.add_argument("--workers", type=int, default=2)
     trade.add_argument("--cache-dir", type=Path, default=None, help="travel matrix cache")
+    _add_executor_args(trade, None)
     trade.set_defaults(func=_cmd_tradeoff)
+
+    sweep = sub.add_parser(
+        "sweep", help="plan many scenario folders x policy variants (a manifest) in one job"
+    )
+    sweep.add_argument("manifest", type=Path, help="MANIFEST.toml (see routing/sweep.py)")
+    sweep.add_argument("--out", type=Path, default=Path("out/sweep"))
+    sweep.add_argument("--workers", type=int, default=2, help="local pool processes (default 2)")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_executor_args(sweep, "local")
+    sweep.set_defaults(func=_cmd_sweep)
 
     modes = sub.add_parser("modes", help="every way to school per pupil, priced a year")
     modes.add_argument("scenario", type=Path)

@@ -14,7 +14,8 @@ run at once on two cores. The split follows how the problem falls apart anyway:
 Incompatible pairs need no care here: two parts never share a vehicle. A vehicle type's
 ``num_available`` is shared out between the parts in proportion to their requests.
 
-The parts run on a process pool (``spawn`` context, OR-Tools imported in the workers);
+The parts run on the run's executor (:mod:`routing.executor`: a ``spawn`` process pool,
+or Ray tasks; OR-Tools imported in the workers);
 each part gets a share of the run's time budget in proportion to its size and never runs
 past the run's deadline, so the whole run ends within ``SolveParams.time_limit_s``.
 
@@ -34,11 +35,12 @@ import math
 import multiprocessing
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from routing.errors import NoSolutionError
+from routing.executor import open_executor
 from routing.model import (
     Plan,
     Route,
@@ -269,7 +271,12 @@ def _solve_bin(
         share = (deadline - time.time()) * len(part.requests) / remaining
         limit = max(MIN_PART_LIMIT_S, min(params.time_limit_s, share))
         try:
-            plan = solve(part, replace(params, time_limit_s=limit), progress=on_improve)
+            plan = solve(
+                part,
+                replace(params, time_limit_s=limit),
+                progress=on_improve,
+                solution_limit=params.solution_limit,
+            )
         except NoSolutionError:
             logger.warning("%s: no solution", part.name)
             plan = _not_placed(part, NOT_PLACED_REASON)
@@ -279,6 +286,43 @@ def _solve_bin(
             on_part(plan)
         elif _PROGRESS_QUEUE is not None:
             _PROGRESS_QUEUE.put((plan.cost_pence, count_rides_over(plan)))
+    return plans
+
+
+def _solve_bins(
+    bins: list[list[Problem]],
+    params: SolveParams,
+    deadline: float,
+    on_done: Callable[[int, int], None],
+) -> list[Plan]:
+    """Each bin on a worker of ``params.executor``; ``on_done(cost, rides over 45 min)``
+    as parts finish.
+
+    A local pool's workers report each part through a queue (set by the initializer);
+    Ray's workers are shared, so there a bin's parts are reported when the bin is done.
+    """
+    local = params.executor == "local"
+    queue = multiprocessing.get_context("spawn").Queue() if local else None
+    plans: list[Plan] = []
+    with open_executor(
+        params.executor,
+        max_workers=len(bins),
+        initializer=_init_worker if local else None,
+        initargs=(queue,) if local else (),
+    ) as pool:
+        futures = [pool.submit(_solve_bin, b, params, deadline) for b in bins]
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            while queue is not None and not queue.empty():
+                cost, rides = queue.get()
+                on_done(int(cost), int(rides))
+            if queue is None:
+                for fut in done:
+                    for plan in fut.result():
+                        on_done(plan.cost_pence, count_rides_over(plan))
+        for fut in futures:
+            plans += fut.result()
     return plans
 
 
@@ -384,10 +428,13 @@ def plan_run(
         rides = sum(long_rides) if long_rides else None
         report_cost(sum(costs) if costs else None, message, rides)
 
-    def on_part(plan: Plan) -> None:
-        costs.append(plan.cost_pence)
-        long_rides.append(count_rides_over(plan))
+    def on_done(cost: int, rides: int) -> None:
+        costs.append(cost)
+        long_rides.append(rides)
         report(f"{run.value}: {len(costs)} of {total} part(s) done")
+
+    def on_part(plan: Plan) -> None:
+        on_done(plan.cost_pence, count_rides_over(plan))
 
     report(f"{run.value}: solving {total} part(s) on {workers} process(es)")
     if workers <= 1:
@@ -401,26 +448,7 @@ def plan_run(
 
         plans = _solve_bin(part_problems, params, part_deadline, on_part, on_improve)
     else:
-        context = multiprocessing.get_context("spawn")
-        queue = context.Queue()
-        bins = _bins(part_problems, workers)
-        with ProcessPoolExecutor(
-            max_workers=len(bins),
-            mp_context=context,
-            initializer=_init_worker,
-            initargs=(queue,),
-        ) as pool:
-            futures = [pool.submit(_solve_bin, b, params, part_deadline) for b in bins]
-            pending = set(futures)
-            while pending:
-                _, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-                while not queue.empty():
-                    cost, rides = queue.get()
-                    costs.append(int(cost))
-                    long_rides.append(int(rides))
-                    report(f"{run.value}: {len(costs)} of {total} part(s) done")
-            for fut in futures:
-                plans += fut.result()
+        plans = _solve_bins(_bins(part_problems, workers), params, part_deadline, on_done)
         # A part's report can still be in the queue when its future resolves: the last
         # report counts every part from the plans themselves, not from the queue.
         if len(costs) < total:

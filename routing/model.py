@@ -635,7 +635,10 @@ class SolveParams:
     chooses the pupils' search: "ortools" (OR-Tools' guided local search from the warm
     start, part by part) or "alns" (the parts' plans then seed the ruin-and-recreate
     search over the whole run, ``num_workers`` seeds in parallel); distance problems
-    (the benchmarks) always use the ruin-and-recreate search or PyVRP.
+    (the benchmarks) always use the ruin-and-recreate search or PyVRP. ``executor``
+    says where parallel pieces run (``local`` process pool or ``ray``, see
+    :mod:`routing.executor`); ``solution_limit`` stops each part's OR-Tools search after
+    that many solutions (with a generous time limit, a reproducible plan).
     """
 
     time_limit_s: float = 60.0
@@ -644,6 +647,8 @@ class SolveParams:
     num_workers: int = 2
     max_part_requests: int = 120
     search: str = "ortools"
+    executor: str = "local"
+    solution_limit: int | None = None
 
     def __post_init__(self) -> None:
         _check(self.time_limit_s > 0, f"time_limit_s must be > 0, got {self.time_limit_s}.")
@@ -652,6 +657,14 @@ class SolveParams:
         _check(
             self.search in ("ortools", "alns"),
             f"search must be 'ortools' or 'alns', got '{self.search}'.",
+        )
+        _check(
+            self.executor in ("local", "ray"),
+            f"executor must be 'local' or 'ray', got '{self.executor}'.",
+        )
+        _check(
+            self.solution_limit is None or self.solution_limit >= 1,
+            f"solution_limit must be >= 1, got {self.solution_limit}.",
         )
 
 

@@ -21,8 +21,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from routing.dataset import load_scenario
 from routing.decompose import plan_run
 from routing.eligibility import EligibilityDecision, assess_scenario, eligibility_routes_geojson
 from routing.errors import InfeasiblePlanError
+from routing.executor import Executor
 from routing.matrix import TravelMatrix
 from routing.model import Plan, Route, Run, Scenario, SolveParams, SolveProgress, Unassigned
 from routing.network import build_travel_matrix
@@ -250,12 +252,9 @@ def planner(
     params: SolveParams, *, runs: tuple[Run, ...] = (Run.AM, Run.PM)
 ) -> Callable[[Scenario, TravelMatrix], PlanResult]:
     """:func:`plan_scenario` with these settings, for what plans many scenarios (the
-    variants, the ride-value sweep of :mod:`routing.tradeoff`)."""
-
-    def plan(scenario: Scenario, matrix: TravelMatrix) -> PlanResult:
-        return plan_scenario(scenario, matrix, params, runs=runs)
-
-    return plan
+    variants, the ride-value sweep of :mod:`routing.tradeoff`); a ``partial`` of a
+    module-level function, so it pickles to an executor's workers."""
+    return partial(plan_scenario, params=params, runs=runs)
 
 
 def compare_source_variants(
@@ -270,6 +269,7 @@ def compare_source_variants(
     include_current: bool = True,
     allow_price_files: bool = True,
     progress: Callable[[str], None] | None = None,
+    executor: Executor | None = None,
 ) -> VariantTable:
     """Plan the baseline and each variant with :func:`plan_scenario` on the source's
     matrices (:func:`build_matrix`), side by side (:func:`routing.variants.compare_variants`).
@@ -291,19 +291,25 @@ def compare_source_variants(
         Add today's arrangement as a row, when the scenario has current routes.
     progress
         Called with a line of text as each plan starts.
+    executor
+        Plan them all at once on this executor, each plan's parts in its worker
+        (``num_workers=1``: one level fans out); None: one after another, each plan's
+        parts on ``params.executor``.
 
     Returns
     -------
     VariantTable
         ``current`` (if asked and known), ``baseline``, then the variants in order.
     """
+    item_params = params if executor is None else replace(params, num_workers=1)
     return compare_variants(
         scenario,
         matrix_builder(source_dir, cache_dir=cache_dir),
-        planner(params, runs=runs),
+        planner(item_params, runs=runs),
         list(variants),
         base_dir=base_dir,
         include_current=include_current,
         allow_price_files=allow_price_files,
         progress=progress,
+        executor=executor,
     )

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from routing.errors import InvalidScenarioError
+from routing.executor import Executor
 from routing.model import Plan, Scenario
 from routing.reports import write_csv, write_summary_json
 from routing.rides import RIDE_THRESHOLDS_MIN, ride_stats
@@ -147,6 +148,7 @@ def run_tradeoff(
     values_pence: Sequence[int],
     *,
     progress: Callable[[str], None] | None = None,
+    executor: Executor | None = None,
 ) -> Tradeoff:
     """Plan the scenario at each value of a pupil's minute, and today's arrangement.
 
@@ -161,6 +163,8 @@ def run_tradeoff(
         The values of one pupil's on-board minute, pence.
     progress
         Called with a line of text as each point starts.
+    executor
+        Plan every point at once on it (see :func:`routing.variants.compare_variants`).
 
     Returns
     -------
@@ -171,7 +175,13 @@ def run_tradeoff(
     others = [p for p in dict.fromkeys(values_pence) if p != own]
     variants = [f"{_variant_name(p)}=ride_minute_value_gbp={p / 100:.2f}" for p in others]
     table = compare_variants(
-        scenario, matrix_builder, planner, variants, include_current=True, progress=progress
+        scenario,
+        matrix_builder,
+        planner,
+        variants,
+        include_current=True,
+        progress=progress,
+        executor=executor,
     )
     base = table.row(BASELINE_NAME)
     points = [_point(_variant_name(own), own, base, table.plans.get(BASELINE_NAME), scenario)]

@@ -189,7 +189,12 @@ def _solve_improved(
     ]
     left = max(0.1, params.time_limit_s - (time.monotonic() - started))
     found = improve.solve_improved(
-        space, left, params.seed, num_workers=params.num_workers, initial=visits or None
+        space,
+        left,
+        params.seed,
+        num_workers=params.num_workers,
+        initial=visits or None,
+        executor=params.executor,
     )
     if found is None:
         return None

@@ -15,14 +15,13 @@ The heuristics never decide feasibility: every plan still goes through the check
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
+from routing.executor import open_executor
 from routing.model import Run
 from routing.problem import ObjectiveKind, Problem, Request, VehicleClass
 from routing.solver import alns
@@ -294,24 +293,26 @@ def solve_improved(
     *,
     num_workers: int = 1,
     initial: list[SearchRoute] | None = None,
+    executor: str = "local",
 ) -> list[SearchRoute] | None:
     """The best of this module's searches for the problem, or None when none applies.
 
     VRPTW shapes go to PyVRP, one class with seats only to the ALNS, the pupils' full
     model to the ALNS with vehicle classes; with ``num_workers`` > 1 that many searches
     run in parallel processes with seeds ``seed, seed + 1, ...`` and the plan serving most
-    requests, then the cheapest, wins.
+    requests, then the cheapest, wins; they run on ``executor``
+    (:mod:`routing.executor`: a forked local pool, or Ray tasks).
     """
     if not supported(space.problem):
         return None
     if num_workers <= 1:
         return _solve_one(space, time_limit_s, seed, initial)
-    with ProcessPoolExecutor(num_workers, mp_context=mp.get_context("fork")) as pool:
+    with open_executor(executor, max_workers=num_workers, start_method="fork") as pool:
         futures = [
             pool.submit(_solve_one, space, time_limit_s, seed + w, initial)
             for w in range(num_workers)
         ]
-        results = [f.result() for f in futures]
+        results: list[list[SearchRoute] | None] = [f.result() for f in futures]
     found = [r for r in results if r is not None]
     if not found:
         return None

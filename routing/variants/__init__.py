@@ -21,6 +21,8 @@ from routing.variants.compare import (
     VariantResult,
     VariantTable,
     compare_variants,
+    plan_outcome,
+    variant_result,
 )
 from routing.variants.output import (
     format_variant_table,
@@ -61,7 +63,9 @@ __all__ = [
     "parse_variant",
     "parse_variants",
     "personal_budgets",
+    "plan_outcome",
     "read_price_list",
+    "variant_result",
     "variant_rows",
     "variant_table_to_dict",
     "write_variant_chart",

@@ -17,6 +17,7 @@ from typing import Protocol
 from routing.baseline import current_plan
 from routing.costing import plan_cost, round_pence
 from routing.errors import InvalidScenarioError, RoutingError
+from routing.executor import Executor
 from routing.matrix import TravelMatrix, pupil_location_id, school_location_id
 from routing.model import Plan, Scenario
 from routing.rides import RIDE_THRESHOLDS_MIN, ride_times_s
@@ -96,7 +97,7 @@ class VariantTable:
         raise InvalidScenarioError(msg)
 
 
-def _result(
+def variant_result(
     name: str,
     description: str,
     scenario: Scenario,
@@ -139,6 +140,43 @@ def _as_plan(result: Plan | HasPlan) -> Plan:
     return result if isinstance(result, Plan) else result.plan
 
 
+PlanOutcome = tuple["Plan | None", str, float]
+"""A plan (or None), the error that stopped it ("" if none), the seconds it took."""
+
+
+def plan_outcome(planner: Planner, scenario: Scenario, matrix: TravelMatrix) -> PlanOutcome:
+    """Plan one scenario, a RoutingError caught as the outcome's error (run anywhere: in
+    this process or on an executor's worker)."""
+    t0 = time.perf_counter()
+    try:
+        plan = _as_plan(planner(scenario, matrix))
+    except RoutingError as err:
+        return None, str(err), time.perf_counter() - t0
+    return plan, "", time.perf_counter() - t0
+
+
+def _plan_all(
+    planner: Planner,
+    jobs: Sequence[tuple[str, str, Scenario, TravelMatrix, Sequence[PersonalBudget]]],
+    executor: Executor | None,
+    progress: Callable[[str], None] | None,
+) -> list[PlanOutcome]:
+    """Each job's outcome, in order: one after another, or all at once on ``executor``."""
+    if executor is None:
+        outcomes = []
+        for name, description, variant_scenario, variant_matrix, _ in jobs:
+            if progress is not None:
+                progress(f"planning {name}: {description}")
+            outcomes.append(plan_outcome(planner, variant_scenario, variant_matrix))
+        return outcomes
+    futures = []
+    for name, description, variant_scenario, variant_matrix, _ in jobs:
+        if progress is not None:
+            progress(f"planning {name}: {description} (on {executor.kind})")
+        futures.append(executor.submit(plan_outcome, planner, variant_scenario, variant_matrix))
+    return [f.result() for f in futures]
+
+
 def compare_variants(
     scenario: Scenario,
     matrix_builder: MatrixBuilder,
@@ -149,6 +187,7 @@ def compare_variants(
     include_current: bool = True,
     allow_price_files: bool = True,
     progress: Callable[[str], None] | None = None,
+    executor: Executor | None = None,
 ) -> VariantTable:
     """Plan the baseline and each variant, and report them side by side.
 
@@ -173,7 +212,12 @@ def compare_variants(
         Accept ``vehicle_prices:PATH`` (see :func:`apply_variant`); a service passes
         False.
     progress
-        Called with a line of text as each variant starts.
+        Called with a line of text as each variant starts (with an executor: as each is
+        handed to it).
+    executor
+        Plan the baseline and the variants at once on this executor
+        (:mod:`routing.executor`; the planner must then be picklable, e.g.
+        :func:`routing.pipeline.planner`); None: one after another in this process.
 
     Returns
     -------
@@ -201,37 +245,35 @@ def compare_variants(
     if include_current and scenario.current_routes:
         today = current_plan(scenario, matrix)
         plans[CURRENT_NAME] = today
-        rows.append(_result(CURRENT_NAME, "today's arrangement", scenario, today, matrix, (), 0.0))
+        rows.append(
+            variant_result(CURRENT_NAME, "today's arrangement", scenario, today, matrix, (), 0.0)
+        )
     todo: list[tuple[str, str, Scenario, tuple[str, ...]]] = [
         (BASELINE_NAME, "the scenario as it is", scenario, ())
     ]
     todo += [(v.name, describe_variant(v), s, v.budget_pupil_ids) for v, s in changed]
+    jobs: list[tuple[str, str, Scenario, TravelMatrix, list[PersonalBudget]]] = []
     for name, description, variant_scenario, budget_ids in todo:
-        if progress is not None:
-            progress(f"planning {name}: {description}")
         locations = [pupil_location_id(p.pupil_id) for p in variant_scenario.pupils]
         locations += [school_location_id(s.school_id) for s in variant_scenario.schools]
         variant_matrix = (
             matrix if all(loc in matrix for loc in locations) else matrix_builder(variant_scenario)
         )
         budgets = personal_budgets(scenario, matrix, budget_ids)
-        t0 = time.perf_counter()
-        try:
-            plan = _as_plan(planner(variant_scenario, variant_matrix))
-        except RoutingError as err:
-            logger.warning("variant %s could not be planned: %s", name, err)
-            rows.append(VariantResult(name=name, description=description, error=str(err)))
+        jobs.append((name, description, variant_scenario, variant_matrix, budgets))
+    outcomes = _plan_all(planner, jobs, executor, progress)
+    for (name, description, variant_scenario, variant_matrix, budgets), outcome in zip(
+        jobs, outcomes, strict=True
+    ):
+        plan, error, seconds = outcome
+        if plan is None:
+            logger.warning("variant %s could not be planned: %s", name, error)
+            rows.append(VariantResult(name=name, description=description, error=error))
             continue
         plans[name] = plan
         rows.append(
-            _result(
-                name,
-                description,
-                variant_scenario,
-                plan,
-                variant_matrix,
-                budgets,
-                time.perf_counter() - t0,
+            variant_result(
+                name, description, variant_scenario, plan, variant_matrix, budgets, seconds
             )
         )
     return VariantTable(
