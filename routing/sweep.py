@@ -15,6 +15,9 @@ A manifest (paths relative to its own folder)::
     runs = "AM,PM"               # optional
     seed = 0                     # optional
     solution_limit = 200         # optional: reproducible plans (see SolveParams)
+    part_workers = 1             # optional: an item's parts at once, as Ray tasks too
+                                 # (for Ray: a large council's parts spread; keep 1 on
+                                 # the local pool, whose items already fill the cores)
     scenarios = ["../data/rutland", "../data/havering"]
 
     [[variant]]
@@ -29,7 +32,7 @@ import time
 import tomllib
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -126,15 +129,23 @@ def read_manifest(path: Path) -> Manifest:
     _field({"time_limit_s": time_limit}, "time_limit_s", float, path, None)
     seed = _field(data, "seed", int, path, 0)
     limit = _field(data, "solution_limit", int, path, None)
+    part_workers = _field(data, "part_workers", int, path, 1)
     runs_text = _field(data, "runs", str, path, "AM,PM")
     try:
         runs = tuple(Run(r.strip().upper()) for r in runs_text.split(",") if r.strip())
     except ValueError as err:
         msg = f"{path}: 'runs' must be AM, PM or AM,PM, got '{runs_text}'."
         raise InvalidScenarioError(msg) from err
-    params = SolveParams(
-        time_limit_s=float(time_limit), seed=seed, num_workers=1, solution_limit=limit
-    )
+    try:
+        params = SolveParams(
+            time_limit_s=float(time_limit),
+            seed=seed,
+            num_workers=part_workers,
+            solution_limit=limit,
+        )
+    except InvalidScenarioError as err:
+        msg = f"{path}: {err}"
+        raise InvalidScenarioError(msg) from err
     folders = _field(data, "scenarios", list, path, [])
     if not folders:
         msg = f"{path}: 'scenarios' names no scenario folder."
@@ -242,8 +253,9 @@ def run_sweep(
     """
     rows: dict[int, SweepRow] = {}
     with open_executor(executor, max_workers=max_workers) as pool:
+        # An item's own parts (``part_workers`` > 1) fan out on the same kind of executor.
         futures: dict[Future[SweepRow], SweepItem] = {
-            pool.submit(plan_sweep_item, item): item for item in items
+            pool.submit(plan_sweep_item, _on(item, executor)): item for item in items
         }
         pending = set(futures)
         while pending:
@@ -258,6 +270,10 @@ def run_sweep(
                 if on_row is not None:
                     on_row(row)
     return [rows[item.index] for item in items]
+
+
+def _on(item: SweepItem, executor: str) -> SweepItem:
+    return replace(item, params=replace(item.params, executor=executor))
 
 
 def sweep_rows(rows: Sequence[SweepRow]) -> list[dict[str, object]]:
