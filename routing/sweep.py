@@ -327,6 +327,7 @@ def write_sweep_chart(rows: Sequence[SweepRow], path: Path) -> Path:
                     ys.append(r.annual_cost_pence / 100_000_000)
         cost_ax.bar(xs, ys, width=width, label=variant)
     cost_ax.set_xticks([i + 0.4 - width / 2 for i in range(len(scenarios))], scenarios)
+    cost_ax.tick_params(axis="x", labelrotation=30, labelsize=8)
     cost_ax.set_ylabel("Annual cost, £ million")
     cost_ax.legend(fontsize=8)
     cost_ax.set_title("Annual cost by scenario and variant (error rows left out)", fontsize=10)
