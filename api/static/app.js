@@ -218,6 +218,8 @@
       state.baseGroup = L.layerGroup().addTo(state.map);
       state.basemapScenario = null;
       state.map.on("zoomend", placeSchoolLabels);
+      state.map.on("moveend", () => $("table-in-view").checked && fillRouteTable(state.shownKeys || []));
+      $("table-in-view").onchange = () => fillRouteTable(state.shownKeys || []);
       state.map.on("click", () => selectRoute(null));
     }
     const planId = await choosePlan($("officer-plan"), loadOfficerPlan);
@@ -434,8 +436,15 @@
     MAP.declutter(labels);
   }
 
+  // The table lists the routes the filters show; with "only routes in view", those the
+  // map's view crosses too (recomputed as the map moves).
   function fillRouteTable(keys) {
-    const shown = new Set(keys);
+    state.shownKeys = keys;
+    const view = $("table-in-view").checked && state.map ? state.map.getBounds() : null;
+    const shown = new Set(keys.filter((key) => {
+      const entry = view && state.routeLayers.get(key);
+      return !entry || view.intersects(entry.layer.getBounds());
+    }));
     const rows = state.table.filter((r) => shown.has(routeKey(r.run, r.route_id)));
     $("route-table").querySelector("tbody").replaceChildren(
       ...rows.map((r) => {
@@ -444,7 +453,7 @@
         swatch.style.background = state.colours.get(key);
         const row = el(
           "tr",
-          { class: "route-row", "data-route": key, tabindex: "0" },
+          { class: key === state.selectedKey ? "route-row selected" : "route-row", "data-route": key, tabindex: "0" },
           el("th", { scope: "row" }, swatch, r.route_id.startsWith(r.run) ? r.route_id : `${r.route_id} ${r.run}`),
           el("td", {}, r.vehicle_type),
           el("td", {}, r.has_assistant ? "yes" : "no"),

@@ -633,6 +633,23 @@ def test_route_table_filters_with_the_map_and_a_row_highlights_its_route(
     expect(rows.nth(0)).to_have_class(re.compile(r"\bselected\b"))
     expect(rows.nth(1)).not_to_have_class(re.compile(r"\bselected\b"))
 
+    # "Only routes in view": the table follows the map as it pans away and back.
+    page.select_option("#officer-run", "PM")
+    page.select_option("#officer-run", "AM")  # drawn afresh: the view fits every route
+    num_rows = rows.count()
+    page.check("#table-in-view")
+    expect(rows).to_have_count(num_rows)  # all in view
+    box = page.locator("#map").bounding_box()
+    start = (box["x"] + 60, box["y"] + box["height"] - 60)
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move(start[0] + 1800, start[1], steps=12)  # drag the view 1,800 px west
+    page.mouse.up()
+    expect(rows).to_have_count(0)  # every route has left the view
+    expect(page.locator("#route-table-total th")).to_have_text("0 routes")
+    page.uncheck("#table-in-view")
+    expect(rows).to_have_count(num_rows)
+
 
 def test_school_labels_do_not_pile_up_at_the_default_zoom(page: Any, site: Site) -> None:
     _sign_in(page, "officer")
