@@ -21,6 +21,7 @@ from typing import Any
 
 from routing.errors import RoutingError
 from routing.model import Run, SolveParams, SolveProgress
+from routing.plan_locks import Pin
 
 logger = logging.getLogger(__name__)
 
@@ -318,6 +319,97 @@ def _cmd_lots(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pin(text: str) -> Pin:
+    """``P0042=AM-007``: pupil P0042 stays on route AM-007 (its run from the route id)."""
+    pupil_id, sep, route_id = text.partition("=")
+    run_text = route_id.split("-", 1)[0]
+    if not sep or not pupil_id or run_text not in ("AM", "PM"):
+        msg = f"--pin '{text}' must be PUPIL=ROUTE, e.g. P0042=AM-007."
+        raise argparse.ArgumentTypeError(msg)
+    return Pin(pupil_id, Run(run_text), route_id)
+
+
+def _cmd_replan(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from routing.dataset import load_scenario
+    from routing.pipeline import replan_source
+    from routing.plan_diff import CHANGES_COLUMNS, changes_rows, upheaval
+    from routing.plan_file import read_locks, read_plan, write_locks
+    from routing.replan import UpheavalPrices
+    from routing.reports import write_csv
+    from routing.summary import format_summary, write_plan_outputs
+
+    scenario = load_scenario(args.scenario)
+    previous = read_plan(args.previous)
+    locks = read_locks(args.previous)
+    locks = replace(
+        locks,
+        locked_route_ids=locks.locked_route_ids | frozenset(args.lock),
+        pins=(*locks.pins, *args.pin),
+    )
+    params = SolveParams(seed=args.seed, time_limit_s=args.time_limit, num_workers=1)
+    prices = UpheavalPrices(leftover_time_limit_s=args.time_limit)
+    started = time.perf_counter()
+    result, found = replan_source(
+        scenario,
+        args.scenario,
+        previous,
+        params,
+        locks=locks,
+        prices=prices,
+        cache_dir=args.cache_dir,
+    )
+    wall_s = time.perf_counter() - started
+    write_plan_outputs(result, args.out, scenario_dir=args.scenario, wall_s=wall_s)
+    write_locks(locks, args.out)
+    rows = changes_rows(found.comparison)
+    write_csv(args.out / "changes.csv", CHANGES_COLUMNS, rows)
+    print(format_summary(result, wall_s=wall_s))
+    changed = {c.pupil_id for c in found.comparison.changes}
+    print(
+        f"\nRe-plan against {args.previous}: {len(found.kept_route_ids)} of "
+        f"{len(previous.routes)} routes kept whole, {len(locks.locked_route_ids)} locked; "
+        f"{len(changed)} pupil(s) with a change ({upheaval(previous, result.plan)} changed "
+        f"vehicle or moved more than 5 min); day cost "
+        f"{found.comparison.cost_change_pence / 100:+,.2f} GBP"
+    )
+    print(f"Wrote the plan, changes.csv ({len(rows)} rows) and locks.json to {args.out}/")
+    return 0
+
+
+def _add_replan(sub: Any) -> None:
+    """The `schoolrun replan` sub-command."""
+    rep = sub.add_parser(
+        "replan", help="re-plan an edited scenario against a previous plan, least upheaval"
+    )
+    rep.add_argument("scenario", type=Path, help="the edited scenario folder")
+    rep.add_argument(
+        "--previous", type=Path, required=True, help="the `schoolrun plan` --out folder in use"
+    )
+    rep.add_argument("--out", type=Path, default=Path("out/replan"), help="output folder")
+    rep.add_argument(
+        "--lock", action="append", default=[], metavar="ROUTE", help="keep ROUTE as it is"
+    )
+    rep.add_argument(
+        "--pin",
+        action="append",
+        type=_pin,
+        default=[],
+        metavar="PUPIL=ROUTE",
+        help="keep PUPIL on ROUTE",
+    )
+    rep.add_argument(
+        "--time-limit",
+        type=float,
+        default=2.0,
+        help="solver seconds for pupils no route can take (default 2)",
+    )
+    rep.add_argument("--seed", type=int, default=0)
+    rep.add_argument("--cache-dir", type=Path, default=None, help="travel matrix cache")
+    rep.set_defaults(func=_cmd_replan)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="schoolrun",
@@ -345,6 +437,8 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_executor_args(plan, "local")
     plan.set_defaults(func=_cmd_plan)
+
+    _add_replan(sub)
 
     network = sub.add_parser("network", help="road networks")
     network_sub = network.add_subparsers(dest="network_command", required=True)

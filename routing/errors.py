@@ -71,3 +71,15 @@ class InfeasiblePlanError(RoutingError):
 
 class PlanTransitionError(RoutingError, ValueError):
     """A plan cannot move from its status to the one asked (``routing.lifecycle``)."""
+
+
+class EditRefusedError(RoutingError, ValueError):
+    """An officer's edit of a plan would break a rule (``routing.plan_edit``).
+
+    ``violations`` are the checker's findings for the edited plan; the message names the
+    first rule and pupil.
+    """
+
+    def __init__(self, msg: str, violations: tuple[object, ...] = ()) -> None:
+        super().__init__(msg)
+        self.violations = violations

@@ -12,6 +12,7 @@ place and neither face re-implements it:
 - :func:`assess_source`: source -> every pupil's eligibility decision (and walks);
 - :func:`compare_source_variants`: source -> the baseline and each variant planned by
   :func:`plan_scenario` side by side;
+- :func:`replan_source`: source -> matrix -> a re-plan against the plan in use;
 - :func:`matrix_builder` and :func:`planner`: those two steps as the callables that
   what plans many scenarios takes (the variants, the ride-value sweep).
 """
@@ -37,6 +38,8 @@ from routing.executor import Executor
 from routing.matrix import TravelMatrix
 from routing.model import Plan, Route, Run, Scenario, SolveParams, SolveProgress, Unassigned
 from routing.network import build_travel_matrix
+from routing.plan_locks import PlanLocks
+from routing.replan import ReplanResult, UpheavalPrices, replan
 from routing.variants import VariantTable, compare_variants
 
 logger = logging.getLogger(__name__)
@@ -313,3 +316,33 @@ def compare_source_variants(
         progress=progress,
         executor=executor,
     )
+
+
+def replan_source(
+    scenario: Scenario,
+    source_dir: Path | None,
+    previous: Plan,
+    params: SolveParams,
+    *,
+    locks: PlanLocks | None = None,
+    prices: UpheavalPrices | None = None,
+    cache_dir: Path | None = None,
+) -> tuple[PlanResult, ReplanResult]:
+    """Source -> matrix -> re-plan against ``previous`` (``routing.replan``) -> compare.
+
+    The CLI's ``schoolrun replan`` and the API's re-plan both call this. Returns the
+    result as :func:`plan_scenario` would (checked, priced, compared with today) and the
+    re-plan's own result (what changed for each pupil, the routes kept whole).
+    """
+    matrix, matrix_seconds = build_matrix(scenario, source_dir, cache_dir=cache_dir)
+    found = replan(scenario, matrix, previous, locks=locks, params=params, prices=prices)
+    result = PlanResult(
+        scenario=scenario,
+        matrix=matrix,
+        plan=found.plan,
+        comparison=compare(scenario, matrix, found.plan),
+        violations=(),
+        matrix_seconds=matrix_seconds,
+        solve_seconds=found.seconds,
+    )
+    return result, found

@@ -23,6 +23,7 @@ from routing.model import (
     Unassigned,
     UnassignedCode,
 )
+from routing.plan_locks import PlanLocks
 
 PLAN_FILE = "plan.json"
 FORMAT_VERSION = 1
@@ -180,3 +181,25 @@ def read_plan_file(out_dir: Path) -> PlanFile:
     except (KeyError, TypeError, ValueError, AttributeError) as err:
         msg = f"Plan file '{path}' is not a SchoolRun plan ({err})."
         raise InvalidScenarioError(msg) from err
+
+
+LOCKS_FILE = "locks.json"
+
+
+def read_locks(out_dir: Path) -> PlanLocks:
+    """The officer's locks and pins kept beside a plan (``OUT_DIR/locks.json``; none: no locks)."""
+    path = out_dir / LOCKS_FILE if out_dir.is_dir() else out_dir.parent / LOCKS_FILE
+    if not path.is_file():
+        return PlanLocks()
+    try:
+        return PlanLocks.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (KeyError, TypeError, ValueError, AssertionError) as err:
+        msg = f"Locks file '{path}' is not a SchoolRun locks file ({err})."
+        raise InvalidScenarioError(msg) from err
+
+
+def write_locks(locks: PlanLocks, out_dir: Path) -> Path:
+    """Write ``OUT_DIR/locks.json``."""
+    path = out_dir / LOCKS_FILE
+    path.write_text(json.dumps(locks.to_dict(), indent=1) + "\n", encoding="utf-8")
+    return path
