@@ -18,6 +18,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from routing.errors import (
+    EditRefusedError,
     InfeasiblePlanError,
     InvalidScenarioError,
     NetworkUnavailableError,
@@ -85,6 +86,7 @@ DOMAIN_ERRORS: tuple[tuple[type[RoutingError], int, str], ...] = (
     (InfeasiblePlanError, 422, "infeasible_plan"),
     (NetworkUnavailableError, 503, "network_unavailable"),
     (PlanTransitionError, 409, "invalid_transition"),
+    (EditRefusedError, 422, "edit_refused"),
     (RoutingError, 422, "routing_error"),
 )
 
@@ -112,6 +114,17 @@ async def _routing_error(request: Request, exc: Exception) -> JSONResponse:
     extra: dict[str, Any] = {}
     if isinstance(exc, InvalidScenarioError) and exc.issues:
         extra["issues"] = issues_body(exc)
+    if isinstance(exc, EditRefusedError):
+        extra["violations"] = [
+            {
+                "kind": str(getattr(v, "kind", "")),
+                "run": str(getattr(v, "run", "")),
+                "route_id": getattr(v, "route_id", ""),
+                "pupil_id": getattr(v, "pupil_id", ""),
+                "message": getattr(v, "message", ""),
+            }
+            for v in exc.violations
+        ]
     message = str(exc).split("\n", 1)[0]
     return JSONResponse(_body(code, message, request, **extra), status_code=status)
 

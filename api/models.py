@@ -296,6 +296,16 @@ class PlanRow(Base):
     approved_at: Mapped[datetime | None] = mapped_column()
     published_at: Mapped[datetime | None] = mapped_column()
     superseded_at: Mapped[datetime | None] = mapped_column()
+    # An officer's edit makes a new version: a draft whose parent is the plan edited.
+    parent_plan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("plans.id", ondelete="SET NULL"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # A draft kept although it breaks a rule (the checker's violations): never approved.
+    is_broken: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    violations: Mapped[list[Any] | None] = mapped_column(JSON)
+    locks: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # routing.plan_locks
+    edit_note: Mapped[str | None] = mapped_column(String(500))
 
     routes: Mapped[list[PlanRouteRow]] = relationship(
         back_populates="plan",

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from api import audit
 from api.auth import Principal
 from api.models import PlanRow, ScenarioRow
+from routing.errors import PlanTransitionError
 from routing.lifecycle import PlanStatus, check_transition
 
 
@@ -24,8 +25,15 @@ def _now(request: Request) -> datetime:
 
 
 def approve(session: Session, request: Request, officer: Principal, plan: PlanRow) -> None:
-    """Mark a draft plan approved by ``officer`` now (the caller commits)."""
+    """Mark a draft plan approved by ``officer`` now (the caller commits); a draft kept
+    broken by a forced edit cannot be approved."""
     check_transition(plan.id, PlanStatus(plan.status), PlanStatus.APPROVED)
+    if plan.is_broken:
+        msg = (
+            f"Plan {plan.id} is a draft kept although it breaks {len(plan.violations or [])} "
+            "rule(s) and cannot be approved: edit it until the checker passes it."
+        )
+        raise PlanTransitionError(msg)
     plan.status = PlanStatus.APPROVED.value
     plan.approved_by_user_id = officer.user_id
     plan.approved_by = officer.username

@@ -283,6 +283,10 @@ class PlanLifecycleFields(BaseModel):
     approved_at: datetime | None
     published_at: datetime | None
     superseded_at: datetime | None
+    version: int = 1  # an officer's edit makes version n + 1, a draft
+    parent_plan_id: int | None = None  # the plan this version was edited from
+    is_broken: bool = False  # a draft kept although it breaks a rule: never approved
+    locked_route_ids: list[str] = []
 
 
 class PlanStatusResponse(PlanLifecycleFields):
@@ -353,6 +357,10 @@ def _lifecycle(plan: PlanRow) -> dict[str, Any]:
         "approved_at": plan.approved_at,
         "published_at": plan.published_at,
         "superseded_at": plan.superseded_at,
+        "version": plan.version or 1,
+        "parent_plan_id": plan.parent_plan_id,
+        "is_broken": bool(plan.is_broken),
+        "locked_route_ids": sorted((plan.locks or {}).get("locked_route_ids", [])),
     }
 
 
@@ -698,3 +706,103 @@ class BaseMapResponse(BaseModel):
     scenario_id: int
     tiles: TileLayerResponse | None
     layers: list[BaseLayerResponse]
+
+
+# --------------------------------------------------------------------------- edits
+
+
+class EditRequest(BaseModel):
+    """One officer's edit of a plan (``routing.plan_edit``).
+
+    ``lock``/``unlock`` a route (``route_id``): its vehicle, assistant and order are kept
+    by edits and re-plans; ``pin`` a pupil (``pupil_id``, ``run``) to ``route_id``
+    (moving them there if needed); ``move`` a pupil to ``to_route_id`` (optionally as the
+    route's ``home_position``-th home stop, 0 first; default the cheapest place);
+    ``reorder`` the homes of ``route_id`` as ``order`` (every pupil of the route once).
+    ``force`` keeps an edit that breaks a rule as a draft marked broken.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["lock", "unlock", "pin", "move", "reorder"]
+    route_id: str | None = Field(default=None, max_length=100)
+    pupil_id: str | None = Field(default=None, max_length=100)
+    run: Literal["AM", "PM"] | None = None
+    to_route_id: str | None = Field(default=None, max_length=100)
+    home_position: int | None = Field(default=None, ge=0, le=1000)
+    order: list[str] | None = Field(default=None, max_length=1000)
+    force: bool = False
+
+
+class ViolationResponse(BaseModel):
+    kind: str
+    run: str
+    route_id: str
+    pupil_id: str
+    message: str
+
+
+class LocksResponse(BaseModel):
+    locked_route_ids: list[str]
+    pins: list[dict[str, str]]
+
+
+class EditResponse(BaseModel):
+    """The plan an edit made (or changed, for locks) and the checker's verdict on it."""
+
+    plan_id: int
+    parent_plan_id: int | None
+    version: int
+    status: str
+    is_broken: bool
+    description: str
+    cost_change_pence: int
+    changed_route_ids: list[str]
+    violations: list[ViolationResponse]
+    locks: LocksResponse
+
+
+class ChangeResponse(BaseModel):
+    pupil_id: str
+    run: str
+    change: Literal["new", "left", "vehicle", "home_time", "assistant"]
+    old: str
+    new: str
+    minutes: int
+
+
+class PlanChangesResponse(BaseModel):
+    """What changed from plan ``since_plan_id`` to plan ``plan_id``, per pupil and run.
+
+    ``num_upset``: pupils on both plans whose vehicle changed or whose home time (AM
+    pickup, PM drop-off) moved by more than 5 minutes.
+    """
+
+    plan_id: int
+    since_plan_id: int
+    cost_change_pence: int
+    num_upset: int
+    routes_added: list[str]
+    routes_removed: list[str]
+    routes_changed: list[str]
+    changes: list[ChangeResponse]
+
+
+class ReplanRequest(BaseModel):
+    """Re-plan an edited scenario (uploaded as its own scenario) against this plan."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scenario_id: int = Field(ge=1, le=MAX_ID)
+    time_limit_s: float = Field(default=2.0, gt=0, le=60)
+
+
+class ReplanResponse(BaseModel):
+    plan_id: int
+    parent_plan_id: int
+    scenario_id: int
+    version: int
+    status: str
+    kept_route_ids: list[str]
+    seconds: float
+    changes: PlanChangesResponse

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 from routing.checks import Violation, check_plan
 from routing.costing import route_cost_pence
 from routing.errors import EditRefusedError, InvalidScenarioError
 from routing.matrix import TravelMatrix
-from routing.model import Plan, Route, Run, Scenario, Stop, StopKind
+from routing.model import Plan, Route, Run, Scenario, Stop, StopKind, Unassigned
 from routing.plan_diff import TIME_CHANGE_S
 from routing.plan_locks import Pin, PlanLocks
 from routing.problem import Problem, Request, build_problem, restrict
@@ -63,15 +64,17 @@ class RunWork:
     problem: Problem
     request_of: dict[str, Request] = field(default_factory=dict)
     by_id: dict[str, Request] = field(default_factory=dict)
+    unplannable: tuple[Unassigned, ...] = ()  # the pre-check's: no plan can carry them
 
     @classmethod
     def build(cls, scenario: Scenario, matrix: TravelMatrix, run: Run) -> RunWork:
-        problem, _ = build_problem(scenario, matrix, run)
+        problem, unplannable = build_problem(scenario, matrix, run)
         return cls(
             scenario,
             problem,
             {pid: r for r in problem.requests for pid in r.pupil_ids},
             {r.request_id: r for r in problem.requests},
+            unplannable,
         )
 
     def home_end(self, is_pickup: bool) -> bool:
@@ -273,6 +276,20 @@ def insertions(
             yield seq
 
 
+MAX_POSITIONS_TRIED = 12
+"""Ways to insert a pupil into one route that are timed exactly: the shortest detours."""
+
+
+def _legs_s(work: RunWork, seq: Visits) -> int:
+    """Driving seconds along the visits (no waiting, no service): a detour's measure."""
+    problem = work.problem
+    locs = [
+        work.by_id[rid].pickup_loc if is_pickup else work.by_id[rid].dropoff_loc
+        for rid, is_pickup in seq
+    ]
+    return sum(int(problem.duration_s[a, b]) for a, b in pairwise(locs))
+
+
 @dataclass(frozen=True, slots=True)
 class Insertion:
     route: Route
@@ -305,6 +322,9 @@ def best_insertion(
     options = list(insertions(work, visits, rid, home_position=home_position))
     if not options:
         return None
+    # The exact schedule check costs milliseconds: try the shortest detours first, a few.
+    options.sort(key=lambda seq: _legs_s(work, seq))
+    options = options[:MAX_POSITIONS_TRIED]
     whole = _vehicle_part(work, route, options[0])
     best: Insertion | None = None
     for held_times in (held, None):

@@ -50,7 +50,7 @@ from routing.plan_edit import (
     retime,
     route_visits,
 )
-from routing.problem import build_problem, restrict
+from routing.problem import restrict
 from routing.solver import route_for_visits, solve
 
 logger = logging.getLogger(__name__)
@@ -125,16 +125,22 @@ def _keep_route(work: RunWork, route: Route, locked: bool) -> tuple[Route | None
 
 
 def _nearest_routes(work: RunWork, routes: dict[str, Route], rid: str) -> list[str]:
+    """The routes to try for a request: its school's first, nearest homes first."""
     problem = work.problem
+    am = problem.run is Run.AM
     request = work.by_id[rid]
-    home = request.pickup_loc if problem.run is Run.AM else request.dropoff_loc
-    scored: list[tuple[int, str]] = []
+    home = request.pickup_loc if am else request.dropoff_loc
+    school = request.dropoff_loc if am else request.pickup_loc
+    scored: list[tuple[bool, int, str]] = []
     for route_id, route in routes.items():
-        ends = [work.by_id[rid] for rid, _ in route_visits(work, route)]
-        locs = [r.pickup_loc if problem.run is Run.AM else r.dropoff_loc for r in ends]
-        if locs:
-            scored.append((min(int(problem.duration_s[home, loc]) for loc in locs), route_id))
-    return [route_id for _, route_id in sorted(scored)[:NEAREST_ROUTES]]
+        ends = [work.by_id[x] for x, _ in route_visits(work, route)]
+        if not ends:
+            continue
+        homes = [r.pickup_loc if am else r.dropoff_loc for r in ends]
+        same_school = any((r.dropoff_loc if am else r.pickup_loc) == school for r in ends)
+        nearest = min(int(problem.duration_s[home, loc]) for loc in homes)
+        scored.append((not same_school, nearest, route_id))
+    return [route_id for _, _, route_id in sorted(scored)[:NEAREST_ROUTES]]
 
 
 def _same_vehicle_partners(work: RunWork) -> dict[str, set[str]]:
@@ -255,7 +261,7 @@ def _replan_run(
     prices: UpheavalPrices,
 ) -> tuple[list[Route], list[Unassigned], list[str], list[PupilFlag]]:
     work = RunWork.build(scenario, matrix, run)
-    _, pre_unassigned = build_problem(scenario, matrix, run)
+    pre_unassigned = work.unplannable
     routes: dict[str, Route] = {}
     pending: list[str] = []
     kept: list[str] = []
