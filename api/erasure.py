@@ -120,6 +120,13 @@ def _amend_plan(session: Session, plan: PlanRow, pupil_id: str, when: str) -> tu
             "show the times and costs planned with them; plan again for exact figures."
         )
     plan.notes = notes
+    # An officer's edits name pupils: the checker's violations, the note, the pins.
+    plan.violations = scrub(plan.violations, pupil_id) if plan.violations is not None else None
+    if plan.locks is not None:
+        pins = [p for p in plan.locks.get("pins", []) if p.get("pupil_id") != pupil_id]
+        plan.locks = scrub({**plan.locks, "pins": pins}, pupil_id)
+    if plan.edit_note is not None:
+        plan.edit_note = pattern.sub(ERASED, plan.edit_note)
     if plan.geojson is not None:
         plan.geojson = routes_geojson(plan_from_row(plan))
     return len(routes), num_stops

@@ -378,6 +378,103 @@ def _cmd_replan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _move(text: str) -> tuple[Pin, int | None]:
+    """``P0042=AM-007`` or ``P0042=AM-007@0`` (as the route's first home stop)."""
+    target, _, position = text.partition("@")
+    if position and not position.isdigit():
+        msg = f"--move '{text}': the position after '@' must be a whole number."
+        raise argparse.ArgumentTypeError(msg)
+    return _pin(target), int(position) if position else None
+
+
+def _reorder(text: str) -> tuple[str, list[str]]:
+    """``AM-003=P0042,P0017,...``: the route's homes in the new visiting order."""
+    route_id, sep, order = text.partition("=")
+    if not sep or not route_id or not order:
+        msg = f"--reorder '{text}' must be ROUTE=PUPIL,PUPIL,..."
+        raise argparse.ArgumentTypeError(msg)
+    return route_id, [p for p in order.split(",") if p]
+
+
+def _cmd_edit(args: argparse.Namespace) -> int:
+    from routing.comparison import compare
+    from routing.dataset import load_scenario
+    from routing.pipeline import PlanResult, build_matrix
+    from routing.plan_diff import CHANGES_COLUMNS, changes_rows, compare_plans
+    from routing.plan_edit import lock_route, move_pupil, pin_pupil, reorder_route
+    from routing.plan_file import read_locks, read_plan, write_locks
+    from routing.reports import write_csv
+    from routing.summary import write_plan_outputs
+
+    scenario = load_scenario(args.scenario)
+    matrix, matrix_s = build_matrix(scenario, args.scenario, cache_dir=args.cache_dir)
+    before = plan = read_plan(args.plan)
+    locks = read_locks(args.plan)
+    for route_id in args.lock:
+        locks = lock_route(plan, locks, route_id)
+    for route_id in args.unlock:
+        locks = lock_route(plan, locks, route_id, locked=False)
+    results = []
+    world = (scenario, matrix)
+    for pin in args.pin:
+        results.append(
+            pin_pupil(*world, plan, locks, pin.pupil_id, pin.run, pin.route_id, force=args.force)
+        )
+        plan, locks = results[-1].plan, results[-1].locks
+    if args.move is not None:
+        (pin, position) = args.move
+        results.append(
+            move_pupil(
+                *world,
+                plan,
+                locks,
+                pin.pupil_id,
+                pin.run,
+                pin.route_id,
+                home_position=position,
+                force=args.force,
+            )
+        )
+        plan, locks = results[-1].plan, results[-1].locks
+    if args.reorder is not None:
+        route_id, order = args.reorder
+        results.append(reorder_route(*world, plan, locks, route_id, order, force=args.force))
+        plan, locks = results[-1].plan, results[-1].locks
+    result = PlanResult(scenario, matrix, plan, compare(scenario, matrix, plan), (), matrix_s, 0.0)
+    write_plan_outputs(result, args.out, scenario_dir=args.scenario, wall_s=0.0)
+    write_locks(locks, args.out)
+    diff = compare_plans(before, plan)
+    write_csv(args.out / "changes.csv", CHANGES_COLUMNS, changes_rows(diff))
+    for found in results:
+        verdict = (
+            f"BROKEN: {len(found.violations)} rule(s)" if found.is_broken else "holds every rule"
+        )
+        print(f"{found.description}: {verdict}; day cost {found.cost_change_pence / 100:+,.2f} GBP")
+        for v in found.violations[:10]:
+            print(f"  {v}")
+    print(
+        f"{len(locks.locked_route_ids)} route(s) locked, {len(locks.pins)} pupil(s) pinned; "
+        f"{len(diff.changes)} change(s) in changes.csv; wrote the plan to {args.out}/"
+    )
+    return 0
+
+
+def _add_edit(sub: Any) -> None:
+    """The `schoolrun edit` sub-command."""
+    edit = sub.add_parser("edit", help="lock, pin, move or reorder on a plan, checked and priced")
+    edit.add_argument("scenario", type=Path, help="the scenario folder the plan is for")
+    edit.add_argument("--plan", type=Path, required=True, help="a `schoolrun plan` --out folder")
+    edit.add_argument("--out", type=Path, required=True, help="where the edited plan goes")
+    edit.add_argument("--lock", action="append", default=[], metavar="ROUTE")
+    edit.add_argument("--unlock", action="append", default=[], metavar="ROUTE")
+    edit.add_argument("--pin", action="append", type=_pin, default=[], metavar="PUPIL=ROUTE")
+    edit.add_argument("--move", type=_move, default=None, metavar="PUPIL=ROUTE[@N]")
+    edit.add_argument("--reorder", type=_reorder, default=None, metavar="ROUTE=PUPIL,...")
+    edit.add_argument("--force", action="store_true", help="keep an edit that breaks a rule")
+    edit.add_argument("--cache-dir", type=Path, default=None, help="travel matrix cache")
+    edit.set_defaults(func=_cmd_edit)
+
+
 def _add_replan(sub: Any) -> None:
     """The `schoolrun replan` sub-command."""
     rep = sub.add_parser(
@@ -439,6 +536,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.set_defaults(func=_cmd_plan)
 
     _add_replan(sub)
+    _add_edit(sub)
 
     network = sub.add_parser("network", help="road networks")
     network_sub = network.add_subparsers(dest="network_command", required=True)

@@ -29,7 +29,7 @@ import time
 from dataclasses import dataclass, replace
 
 from routing.checks import check_plan
-from routing.errors import InfeasiblePlanError
+from routing.errors import InfeasiblePlanError, NoSolutionError
 from routing.matrix import TravelMatrix
 from routing.model import (
     Plan,
@@ -40,6 +40,7 @@ from routing.model import (
     SolveParams,
     StopKind,
     Unassigned,
+    UnassignedCode,
 )
 from routing.plan_diff import PlanComparison, compare_plans
 from routing.plan_edit import (
@@ -51,7 +52,7 @@ from routing.plan_edit import (
     route_visits,
 )
 from routing.problem import restrict
-from routing.solver import route_for_visits, solve
+from routing.solver import NOT_PLACED_REASON, route_for_visits, solve
 
 logger = logging.getLogger(__name__)
 
@@ -241,7 +242,12 @@ def _new_routes(
         if c.num_available is not None
     }
     part = restrict(problem, leftover, num_available=left, name=f"{problem.name} re-plan")
-    solved = solve(part, replace(params, time_limit_s=limit_s, num_workers=1))
+    try:
+        solved = solve(part, replace(params, time_limit_s=limit_s, num_workers=1))
+    except NoSolutionError:
+        # No solution within the limit (a busy machine, many pupils to place): each on a
+        # vehicle of their own, the cheapest that can carry them, or unassigned.
+        solved = _solo_plan(work, leftover)
     taken = {int(r.route_id.split("-")[-1]) for r in routes.values() if r.route_id[-3:].isdigit()}
     number = max(taken, default=0)
     out: list[Route] = []
@@ -249,6 +255,21 @@ def _new_routes(
         number += 1
         out.append(replace(route, route_id=f"{problem.run.value}-{number:03d}"))
     return out, list(solved.unassigned)
+
+
+def _solo_plan(work: RunWork, leftover: list[str]) -> Plan:
+    routes: list[Route] = []
+    unplaced: list[Unassigned] = []
+    for rid in leftover:
+        route = route_for_visits(restrict(work.problem, {rid}), [(rid, True), (rid, False)])
+        if route is None:
+            unplaced += [
+                Unassigned(pid, work.problem.run, NOT_PLACED_REASON, code=UnassignedCode.NOT_PLACED)
+                for pid in work.by_id[rid].pupil_ids
+            ]
+        else:
+            routes.append(route)
+    return Plan(work.problem.name, tuple(routes), tuple(unplaced), work.problem.travel_model)
 
 
 def _replan_run(

@@ -17,7 +17,7 @@ import pytest
 from api_support import World, publish_plan
 from sqlalchemy import select
 
-from api.models import AuditRow
+from api.models import AuditRow, PlanRow
 
 API = "/api/v1"
 
@@ -203,3 +203,26 @@ def test_a_replan_of_the_same_pupils_keeps_every_vehicle_and_time(
     assert new["status"] == "draft" and new["locked_route_ids"] == [taxi]
     assert _routes(new) == _routes(plan)
     assert "plan.replan" in _actions(w)
+
+
+def test_erasing_a_pupil_removes_them_from_edits_violations_notes_and_pins(
+    edited: tuple[World, int, Any],
+) -> None:
+    w, plan_id, plan = edited
+    routes = _routes(plan)
+    taxi = next(rid for rid, (vt, _) in routes.items() if vt == "taxi")
+    wav = next(rid for rid, (vt, _) in routes.items() if vt == "wav")
+    kept = _edit(
+        w, plan_id, action="move", pupil_id="P003", run="AM", to_route_id=taxi, force=True
+    ).json()
+    assert (
+        _edit(w, plan_id, action="pin", pupil_id="P003", run="AM", route_id=wav).status_code == 201
+    )
+    scenario_id = _plan(w, plan_id)["scenario_id"]
+    erased = w.client.delete(f"{API}/pupils/{scenario_id}/P003", headers=w.headers["officer"])
+    assert erased.status_code in (200, 204), erased.text
+    with w.factory() as session:
+        for row in session.scalars(select(PlanRow)):
+            text = repr((row.violations, row.edit_note, row.locks))
+            assert "P003" not in text, (row.id, text)
+    assert kept["is_broken"]

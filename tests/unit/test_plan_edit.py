@@ -101,3 +101,29 @@ def test_upheaval_counts_a_plan_against_itself_as_zero(world) -> None:  # type: 
     _, _, plan = world
     assert upheaval(plan, plan) == 0
     assert compare_plans(plan, plan).changes == ()
+
+
+def test_schoolrun_edit_refuses_a_rule_breaking_move_in_one_line_and_forces_it(
+    world, tmp_path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    from routing.cli import main
+    from routing.dataset import write_scenario
+    from routing.plan_file import read_locks, write_plan_json
+
+    scenario, _, plan = world
+    write_scenario(scenario, tmp_path / "s")
+    (tmp_path / "p").mkdir()
+    write_plan_json(plan, tmp_path / "p" / "plan.json")
+    east = _route_of(plan, "P1").route_id
+    west_pm = _route_of(plan, "Q1", Run.PM).route_id
+    common = ["edit", str(tmp_path / "s"), "--plan", str(tmp_path / "p")]
+    assert main([*common, "--out", str(tmp_path / "o1"), "--move", f"Q1={east}"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "window rule" in err
+    out = tmp_path / "o2"
+    code = main([*common, "--out", str(out), "--move", f"Q1={east}", "--force", "--lock", west_pm])
+    assert code == 0
+    assert "BROKEN" in capsys.readouterr().out
+    assert read_locks(out).locked_route_ids == {west_pm}
+    rows = (out / "changes.csv").read_text(encoding="utf-8")
+    assert "Q1,AM,vehicle" in rows
