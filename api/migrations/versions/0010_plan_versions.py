@@ -6,8 +6,8 @@ kept although it breaks a rule (``violations`` says which), which cannot be appr
 ``locks`` holds the locked routes and pinned pupils (routing.plan_locks). Existing plans
 become version 1 of themselves, not broken, with no locks.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-03 07:20:00
 """
 
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009"
-down_revision: str | None = "0008"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
