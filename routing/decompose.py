@@ -74,8 +74,8 @@ SEED_SHARE = 0.4
 share of the run's time; their merged plan then seeds the ruin-and-recreate search over
 the whole run, which moves pupils across the parts' seams, for the rest."""
 
-COMPLETE_SHARE = 0.1
-COMPLETE_MIN_S = 5.0
+COMPLETE_SHARE = 0.2
+COMPLETE_MIN_S = 10.0
 """After the search, the completion step (``routing.solver.complete``) may start placing
 left-out pupils for this share of the run's time limit (at least ``COMPLETE_MIN_S``)."""
 

@@ -330,7 +330,7 @@ class Policy:
     # the defaults are measured (data/README.md).
     ride_minute_value_pence: int = 0
     comfort_ride_factor: float = 2.0
-    comfort_ride_extra_s: int = 25 * SECONDS_PER_MINUTE
+    comfort_ride_extra_s: int = 30 * SECONDS_PER_MINUTE
 
     def __post_init__(self) -> None:
         _check(self.assistant_day_cost_pence >= 0, "assistant_day_cost_pence must be >= 0.")
