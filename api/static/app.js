@@ -51,6 +51,7 @@
     constructor(status, body) {
       super((body && body.message) || `The server answered ${status}.`);
       this.status = status;
+      this.body = body;
     }
   }
 
@@ -155,6 +156,7 @@
     $("cost-chart").replaceChildren();
     $("route-detail").replaceChildren();
     $("attribution").textContent = "";
+    $("edit-verdict").textContent = "";
     $("sign-in").hidden = false;
     status(message || "");
   }
@@ -183,19 +185,20 @@
 
   // ------------------------------------------------------------------ plans
 
-  async function choosePlan(select, onChange) {
+  async function choosePlan(select, onChange, chosenId) {
     const plans = await api("/plans");
     if (!plans.length) {
       status("No plan yet: an officer plans a scenario first.");
       return null;
     }
+    const chosen = plans.some((p) => p.id === chosenId) ? chosenId : plans[0].id;
     optionList(
       select,
       plans.map((p) => [String(p.id), `#${p.id} ${p.scenario_name} (${p.runs.join("+")})`]),
-      String(plans[0].id)
+      String(chosen)
     );
     select.onchange = () => onChange(Number(select.value)).catch((err) => status(err.message));
-    return plans[0].id;
+    return chosen;
   }
 
   // ------------------------------------------------------------------ officer
@@ -253,6 +256,8 @@
     if (plan.approved_by) {
       words += ` Approved by ${plan.approved_by} on ${new Date(plan.approved_at).toLocaleString("en-GB")}.`;
     }
+    if (plan.is_broken) words += " Broken: it breaks a rule, so it cannot be approved until an edit mends it.";
+    if (plan.version > 1) words += ` Version ${plan.version}, edited from plan #${plan.parent_plan_id}.`;
     $("plan-status").textContent = words;
     $("plan-approve").hidden = plan.status !== "draft";
     $("plan-publish").hidden = plan.status !== "approved";
@@ -285,6 +290,7 @@
       names = {};
     }
     await drawBasemap(plan.scenario_id);
+    state.plan = plan;
     state.collection = collection;
     state.schoolNames = names;
     state.table = table;
@@ -436,6 +442,8 @@
     MAP.declutter(labels);
   }
 
+  const isLocked = (routeId) => ((state.plan || {}).locked_route_ids || []).includes(routeId);
+
   // The table lists the routes the filters show; with "only routes in view", those the
   // map's view crosses too (recomputed as the map moves).
   function fillRouteTable(keys) {
@@ -454,7 +462,8 @@
         const row = el(
           "tr",
           { class: key === state.selectedKey ? "route-row selected" : "route-row", "data-route": key, tabindex: "0" },
-          el("th", { scope: "row" }, swatch, r.route_id.startsWith(r.run) ? r.route_id : `${r.route_id} ${r.run}`),
+          el("th", { scope: "row" }, swatch, r.route_id.startsWith(r.run) ? r.route_id : `${r.route_id} ${r.run}`,
+            isLocked(r.route_id) ? el("span", { class: "badge-locked", title: "Locked: vehicle, assistant and order kept" }, "locked") : null),
           el("td", {}, r.vehicle_type),
           el("td", {}, r.has_assistant ? "yes" : "no"),
           el("td", { class: "num" }, r.num_pupils),
@@ -575,8 +584,69 @@
         el("tbody", {}, ...rows)
       ),
     ];
+    parts.push(editControls(routeId, run, stops));
     // replaceChildren would write a null as the text "null" (road routes have no note).
     $("route-detail").replaceChildren(...parts.filter(Boolean));
+  }
+
+  // ------------------------------------------------------------------ officer's edits
+
+  // Lock or unlock the route, or move one of its pupils to another route of the run
+  // (POST /plans/{id}/edits): the checker's verdict and the cost change show at once; a
+  // move makes a new version (a draft) which the page then shows.
+  function editControls(routeId, run, stops) {
+    const locked = isLocked(routeId);
+    const lock = el("button", { type: "button", id: "route-lock" }, locked ? "Unlock route" : "Lock route");
+    lock.onclick = () => sendEdit({ action: locked ? "unlock" : "lock", route_id: routeId }, routeId, run);
+    const pupils = [...new Set(stops.flatMap((s) => s.properties.pupil_ids))];
+    const targets = state.table.filter((r) => r.run === run && r.route_id !== routeId);
+    const pupil = el("select", { id: "move-pupil" }, ...pupils.map((id) => el("option", { value: id }, id)));
+    const target = el("select", { id: "move-to" }, ...targets.map((r) =>
+      el("option", { value: r.route_id }, `${r.route_id} (${r.vehicle_type}, ${r.peak_on_board}/${r.num_places})`)));
+    const force = el("input", { type: "checkbox", id: "move-force" });
+    const move = el("button", { type: "submit", id: "move-submit" }, "Move");
+    const form = el("form", { id: "move-form", class: "edit-form" },
+      el("label", {}, "Move pupil ", pupil), el("label", {}, " to route ", target),
+      el("label", { class: "force" }, force, " keep it even if it breaks a rule (a draft marked broken)"), move);
+    form.onsubmit = (event) => {
+      event.preventDefault();
+      sendEdit({ action: "move", pupil_id: pupil.value, run, to_route_id: target.value, force: force.checked },
+        target.value, run);
+    };
+    return el("div", { class: "edits" },
+      el("p", {}, lock, " ", locked ? "Locked: its vehicle, assistant and pupil order are kept by edits and re-plans." : ""),
+      pupils.length && targets.length ? form : null);
+  }
+
+  async function sendEdit(body, showRouteId, run) {
+    const verdict = $("edit-verdict");
+    verdict.className = "verdict";
+    verdict.textContent = "Checking the edit…";
+    const planId = state.plan.id;
+    try {
+      const done = await api(`/plans/${planId}/edits`, {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+      });
+      const cost = done.cost_change_pence;
+      const money = cost === 0 ? "no change in cost" : `${cost > 0 ? "+" : "−"}${gbpExact(Math.abs(cost))} a day`;
+      const rules = done.violations.length
+        ? `breaks ${done.violations.length} rule(s): ${done.violations.map((v) => v.message).join(" ")}`
+        : "the checker finds no rule broken";
+      const words = done.plan_id === planId
+        ? `${done.description}: ${rules}.`
+        : `${done.description}: new version ${done.version} (plan #${done.plan_id}, a draft), ${money}; ${rules}.`;
+      await choosePlan($("officer-plan"), loadOfficerPlan, done.plan_id);
+      $("officer-run").value = run;
+      await loadOfficerPlan(done.plan_id);
+      selectRoute(routeKey(run, showRouteId), true);
+      // Said once the page shows the plan the edit made, so what it says is on screen.
+      verdict.className = done.is_broken ? "verdict broken" : "verdict ok";
+      verdict.textContent = words;
+    } catch (err) {
+      verdict.className = "verdict refused";
+      const details = ((err.body || {}).violations || []).map((v) => v.message);
+      verdict.textContent = `Refused: ${err.message}${details.length ? " " + details.join(" ") : ""}`;
+    }
   }
 
   // ------------------------------------------------------------------ finance

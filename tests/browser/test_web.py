@@ -155,6 +155,23 @@ def _unpublished_scenario() -> Any:
     return Scenario("unpublished", (school,), pupils, default_vehicle_types())
 
 
+def _edit_scenario() -> Any:
+    """A school whose pupils E1 and E2 must never share: two routes, and E3 can move."""
+    from routing.model import IncompatiblePair, Pupil, Scenario, School, SchoolKind
+    from routing.synthetic import default_vehicle_types
+
+    school = School("S5", "Willow School", 0.23, 51.565, SchoolKind.SPECIAL, 9 * 3600, 15 * 3600)
+    pupils = tuple(
+        Pupil(f"E{i}", "S5", 0.215 + 0.003 * i, 51.555, year_group=8, first_name=f"Edit{i}",
+              last_name="Case", postcode="RM11 1ZZ")
+        for i in range(1, 4)
+    )  # fmt: skip
+    return Scenario(
+        "edits", (school,), pupils, default_vehicle_types(),
+        incompatible_pairs=(IncompatiblePair("E1", "E2"),),
+    )  # fmt: skip
+
+
 def _bent_legs(stops: Sequence[tuple[float, float]]) -> list[list[tuple[float, float]]]:
     """Stand-in for a road graph: each leg turns a corner, as roads do."""
     return [[a, (b[0], a[1]), b] for a, b in itertools.pairwise(stops)]
@@ -182,6 +199,7 @@ class Site:
     straight_plan_id: int
     road_plan_id: int
     unpublished_plan_id: int  # approved by the officer, not published
+    edit_plan_id: int  # the officer's edits start from this draft
     worker: Any = None  # runs queued jobs (the server has no worker of its own)
 
 
@@ -249,12 +267,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                 session, load_scenario(folder), source_dir=folder, name="browser-test"
             ).id
             unpublished_id = add_scenario(session, _unpublished_scenario()).id
+            edit_id = add_scenario(session, _edit_scenario()).id
         url = f"http://127.0.0.1:{port}"
         with httpx.Client(base_url=url, timeout=60) as client:
             officer = _token(client, "officer")
             unpublished = _solve(client, officer, Worker(settings, factory), unpublished_id)
             done = client.post(f"/api/v1/plans/{unpublished}/approve", headers=officer)
             assert done.status_code == 200, done.text  # approved, never published
+            edit_plan = _solve(client, officer, Worker(settings, factory), edit_id)
             straight = _solve(client, officer, Worker(settings, factory), scenario_id)
             road = _solve(
                 client, officer, Worker(settings, factory, solve=_road_solve), scenario_id
@@ -262,7 +282,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             for step in ("approve", "publish"):  # schools see published plans only
                 done = client.post(f"/api/v1/plans/{road}/{step}", headers=officer)
                 assert done.status_code == 200, done.text
-        yield Site(url, scenario_id, straight, road, unpublished, Worker(settings, factory))
+        yield Site(
+            url, scenario_id, straight, road, unpublished, edit_plan, Worker(settings, factory)
+        )
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -697,11 +719,18 @@ def test_finance_cannot_edit_or_see_the_officers_map(page: Any, site: Site) -> N
                 publish: await call('POST', `/plans/${plan}/publish`),
                 table: await call('GET', `/plans/${plan}/route-table`),
                 geojson: await call('GET', `/plans/${plan}.geojson`),
+                edit: (await fetch(`/api/v1/plans/${plan}/edits`, {
+                    method: 'POST',
+                    headers: Object.assign({ 'Content-Type': 'application/json' }, auth),
+                    body: JSON.stringify({ action: 'lock', route_id: 'AM-001' }),
+                })).status,
             };
         }""",
         site.straight_plan_id,
     )
-    assert answers == {"approve": 403, "publish": 403, "table": 403, "geojson": 403}, answers
+    assert answers == {
+        "approve": 403, "publish": 403, "table": 403, "geojson": 403, "edit": 403
+    }, answers  # fmt: skip
 
 
 def test_a_school_sees_nothing_of_a_plan_before_it_is_published(page: Any, site: Site) -> None:
@@ -733,3 +762,66 @@ def test_a_school_sees_nothing_of_a_plan_before_it_is_published(page: Any, site:
         "Hidden1 U.",
         "Hidden2 U.",
     ]
+
+
+def _am_route_of(site: Site, plan_id: int, pupil_id: str) -> str:
+    with httpx.Client(base_url=site.url, timeout=30) as client:
+        plan = client.get(f"/api/v1/plans/{plan_id}", headers=_token(client, "officer")).json()
+    (route,) = [
+        r["route_id"]
+        for r in plan["routes"]
+        if r["run"] == "AM" and any(pupil_id in s["pupil_ids"] for s in r["steps"])
+    ]
+    return str(route)
+
+
+def _open_route(page: Any, route_id: str) -> None:
+    page.locator(f'#route-table tr.route-row[data-route="AM|{route_id}"]').click()
+    expect(page.locator("#route-detail h3")).to_have_text(f"Route {route_id} (AM)")
+
+
+def test_officer_locks_a_route_moves_a_pupil_and_approves_the_new_version(
+    page: Any, site: Site
+) -> None:
+    _sign_in(page, "officer")
+    page.wait_for_selector("path.route-line")
+    page.select_option("#officer-plan", str(site.edit_plan_id))
+    expect(page.locator("#route-table tbody tr.route-row")).to_have_count(2)  # AM
+    e1, e2, e3 = (_am_route_of(site, site.edit_plan_id, p) for p in ("E1", "E2", "E3"))
+    assert e1 != e2  # they must never share
+    # A move that breaks a rule is refused, naming it and the pupil; the plan stays.
+    _open_route(page, e1)
+    page.select_option("#move-pupil", "E1")
+    page.select_option("#move-to", e2)
+    page.click("#move-submit")
+    expect(page.locator("#edit-verdict")).to_have_class(re.compile(r"\brefused\b"))
+    assert "E1" in (page.text_content("#edit-verdict") or "")
+    assert page.input_value("#officer-plan") == str(site.edit_plan_id)
+    # E3 moves to the other route: a new version, a draft, with the cost change.
+    other = e2 if e3 == e1 else e1
+    _open_route(page, e3)
+    page.select_option("#move-pupil", "E3")
+    page.select_option("#move-to", other)
+    page.click("#move-submit")
+    expect(page.locator("#edit-verdict")).to_have_class(re.compile(r"\bok\b"))
+    verdict = page.text_content("#edit-verdict") or ""
+    assert "new version 2" in verdict and "no rule broken" in verdict, verdict
+    new_plan = page.input_value("#officer-plan")
+    assert new_plan != str(site.edit_plan_id)
+    assert _am_route_of(site, int(new_plan), "E3") == other
+    expect(page.locator("#plan-status")).to_contain_text("Draft")
+    expect(page.locator("#plan-status")).to_contain_text(f"edited from plan #{site.edit_plan_id}")
+    # Lock the route E3 joined: the table marks it, and it stays locked on a reload.
+    _open_route(page, other)
+    page.click("#route-lock")
+    row = page.locator(f'#route-table tr.route-row[data-route="AM|{other}"]')
+    expect(row.locator(".badge-locked")).to_have_text("locked")
+    expect(page.locator("#route-lock")).to_have_text("Unlock route")
+    page.reload()
+    page.wait_for_selector("path.route-line")
+    page.select_option("#officer-plan", new_plan)
+    expect(row.locator(".badge-locked")).to_have_count(1)
+    _shot(page, "officer-edited")
+    # The officer approves the new version.
+    page.click("#plan-approve")
+    expect(page.locator("#plan-status")).to_contain_text("Approved by officer")
