@@ -134,6 +134,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         num_workers=args.workers,
         max_part_requests=args.max_part,
         executor=args.executor,
+        search=args.search,
     )
     bar = _ProgressBar(enabled=not args.quiet)
     started = time.perf_counter()
@@ -531,6 +532,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="largest part a run is split into, in pupils",
     )
     plan.add_argument("--cache-dir", type=Path, default=None, help="travel matrix cache")
+    plan.add_argument(
+        "--search",
+        choices=["auto", "alns", "ortools"],
+        default=SolveParams().search,
+        help="auto or alns: the parts (OR-Tools), then ruin and recreate over the whole "
+        f"run; ortools: the parts only (default {SolveParams().search})",
+    )
     plan.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_executor_args(plan, "local")
     plan.set_defaults(func=_cmd_plan)

@@ -70,9 +70,17 @@ MIN_PART_LIMIT_S = 1.0
 """No part is given less search time than this (its first solution needs some)."""
 
 SEED_SHARE = 0.4
-"""With ``SolveParams.search = "alns"``: the parts (OR-Tools from the warm start) get this
-share of the run's time; their merged plan then seeds the ruin-and-recreate search over
-the whole run, which moves pupils across the parts' seams, for the rest."""
+"""With ``SolveParams.search`` "auto" (the default) or "alns": the parts (OR-Tools from
+the warm start) get this share of the run's time; their merged plan then seeds the
+ruin-and-recreate search over the whole run, which moves pupils across the parts' seams,
+for the rest. Measured on Havering AM, cost only, 120 s, one seed each, back to back on
+the shared machine (load 18-22, docs/benchmarks-policy.md): parts 25% / search 75%:
+£10,049; 40/60: £9,963; 60/40: £10,266; the parts alone (OR-Tools, 100%): £11,601."""
+
+
+WHOLE_RUN_MAX_REQUESTS = 2000
+"""Runs larger than this keep the parts' plan (no whole-run search): the search's arrays
+over a run are (2 x requests)^2 and would not fit the county's memory budget."""
 
 COMPLETE_SHARE = 0.2
 COMPLETE_MIN_S = 10.0
@@ -350,6 +358,15 @@ def _not_placed(problem: Problem, reason: str) -> Plan:
     )
 
 
+def whole_run_searchable(problem: Problem) -> bool:
+    """True when the ruin-and-recreate search over the whole run applies: some requests,
+    at most ``WHOLE_RUN_MAX_REQUESTS``, and no ride value in the objective (the search
+    prices vehicles and miles only; OR-Tools' parts price the ride too)."""
+    return 0 < len(problem.requests) <= WHOLE_RUN_MAX_REQUESTS and not any(
+        r.ride_cost_per_s for r in problem.requests
+    )
+
+
 def plan_run(
     scenario: Scenario,
     matrix: TravelMatrix,
@@ -380,12 +397,13 @@ def plan_run(
         could not place in ``unassigned`` with their reasons.
     """
     started = time.monotonic()
-    whole_run = params.search == "alns"
-    if whole_run:
-        seed_params = replace(params, search="ortools")
-        params = replace(seed_params, time_limit_s=SEED_SHARE * params.time_limit_s)
-    deadline = time.time() + params.time_limit_s
     problem, pre_unassigned = build_problem(scenario, matrix, run)
+    whole_run = params.search in ("auto", "alns") and whole_run_searchable(problem)
+    seed_params = replace(params, search="ortools")
+    params = seed_params
+    if whole_run:
+        params = replace(seed_params, time_limit_s=SEED_SHARE * seed_params.time_limit_s)
+    deadline = time.time() + params.time_limit_s - (time.monotonic() - started)
     parts = split_requests(problem, params.max_part_requests)
     if len(parts) <= 1:
         part_problems = [problem]
@@ -463,7 +481,7 @@ def plan_run(
         travel_model=matrix.model,
         notes=problem.notes,
     )
-    if whole_run and problem.requests:
+    if whole_run:
         merged = _search_whole_run(problem, merged, seed_params, started, pre_unassigned)
         report_cost(
             merged.cost_pence, f"{run.value}: whole-run search done", count_rides_over(merged)

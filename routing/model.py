@@ -632,11 +632,15 @@ class SolveParams:
 
     ``time_limit_s`` is the wall-clock budget of one run (AM or PM) over all its parts;
     ``num_workers`` processes solve the parts (default: both cores here). ``search``
-    chooses the pupils' search: "ortools" (OR-Tools' guided local search from the warm
-    start, part by part) or "alns" (the parts' plans then seed the ruin-and-recreate
-    search over the whole run, ``num_workers`` seeds in parallel); distance problems
-    (the benchmarks) always use the ruin-and-recreate search or PyVRP. ``executor``
-    says where parallel pieces run (``local`` process pool or ``ray``, see
+    chooses the pupils' search: "auto" (the default: a run's parts by OR-Tools' guided
+    local search from the warm start, then their merged plan seeds the ruin-and-recreate
+    search over the whole run, ``num_workers`` processes sharing the best plan; a single
+    problem passed to ``solve`` goes to OR-Tools), "alns" (the same, and a single problem
+    passed to ``solve`` goes to the ruin-and-recreate search) or "ortools" (the parts only,
+    as before 2026-12-03); distance problems (the benchmarks) always use the
+    ruin-and-recreate search or PyVRP. See ``routing.decompose.whole_run_searchable`` for
+    the runs the whole-run search leaves to the parts (a ride value, a county-sized run).
+    ``executor`` says where parallel pieces run (``local`` process pool or ``ray``, see
     :mod:`routing.executor`); ``solution_limit`` stops each part's OR-Tools search after
     that many solutions (with a generous time limit, a reproducible plan).
     """
@@ -646,7 +650,7 @@ class SolveParams:
     first_solution: str = "auto"
     num_workers: int = 2
     max_part_requests: int = 120
-    search: str = "ortools"
+    search: str = "auto"
     executor: str = "local"
     solution_limit: int | None = None
 
@@ -655,8 +659,8 @@ class SolveParams:
         _check(self.num_workers >= 1, f"num_workers must be >= 1, got {self.num_workers}.")
         _check(self.max_part_requests >= 1, "max_part_requests must be >= 1.")
         _check(
-            self.search in ("ortools", "alns"),
-            f"search must be 'ortools' or 'alns', got '{self.search}'.",
+            self.search in ("auto", "ortools", "alns"),
+            f"search must be 'auto', 'ortools' or 'alns', got '{self.search}'.",
         )
         _check(
             self.executor in ("local", "ray"),

@@ -50,6 +50,7 @@ Inst = namedtuple("Inst", [
     "T", "D", "svc", "e", "lt", "ride", "qs", "qw", "allow", "alone", "school", "grp",
     "gptr", "gmem", "inc", "has_inc", "c_seats", "c_chairs", "c_fixed", "c_perm", "c_tmax",
     "c_type", "c_order", "t_avail", "mixed", "n", "K", "L", "penalty", "max_s", "max_w", "nops",
+    "nbr",
 ])
 """The problem as the kernels read it (see ``routing.solver.improve``)."""
 
@@ -60,6 +61,7 @@ use per type."""
 _Work = namedtuple("_Work", [
     "cand_d", "cand_k", "cand_i", "cand_j", "cand_c", "scratch", "tscratch", "ppos",
     "loads", "wloads", "pre_s", "suf_s", "pre_w", "suf_w", "zlate", "cum", "ccache",
+    "kmark", "klist",
 ])
 """Scratch arrays of the insertion, allocated once per kernel call."""
 
@@ -76,6 +78,7 @@ def _workspace(inst):
         np.empty(m2, np.int64), np.empty(m2, np.int64), np.empty(m2, np.int64),
         np.empty(m2, np.int64), np.empty(m2, np.int64), np.empty(m2, np.int64),
         np.empty(m2, np.int64), np.empty((inst.max_s + 1) * (inst.max_w + 1), np.int64),
+        np.zeros(K + 1, np.int64), np.empty(K + 1, np.int64),
     )
 
 
@@ -277,35 +280,98 @@ def _route_candidates(inst, sol, r, k, ws, nc, noise):
 
 
 @njit(cache=True)
-def _best_insertion(inst, sol, r, pin, ws, noise):
-    """Cheapest feasible insertion of request r: (delta, k, i, j, class) or k = -1.
+def _near_routes(inst, sol, r, ws):
+    """Routes holding one of r's nearest requests (``inst.nbr[r]``), into ``ws.klist``;
+    returns their number. ``ws.kmark[K]`` is the stamp of this call."""
+    ws.kmark[inst.K] += 1
+    stamp = ws.kmark[inst.K]
+    nk = 0
+    for x in range(inst.nbr.shape[1]):
+        k = sol.where[inst.nbr[r, x]]
+        if k >= 0 and ws.kmark[k] != stamp:
+            ws.kmark[k] = stamp
+            ws.klist[nk] = k
+            nk += 1
+    return nk
 
-    Candidates from every non-empty route and one empty route (``pin`` >= 0: that route
-    only) are sorted by added cost and checked exactly (:func:`_schedule`) in that order.
+
+@njit(cache=True)
+def _first_feasible(inst, sol, r, nc, ws):
+    """The cheapest of the ``nc`` candidates whose exact schedule holds: its row, or -1.
+
+    The few cheapest are found by linear scans (most often the first one holds); past
+    those, the rest are sorted once.
     """
-    nc = 0
-    tried_empty = False
-    for k in range(inst.K):
-        if sol.rlen[k] == 0:
-            if tried_empty or pin >= 0:
-                continue
-            tried_empty = True
-        if not _route_allows(inst, sol, k, r, pin):
-            continue
-        nc = _route_candidates(inst, sol, r, k, ws, nc, noise)
-    if nc == 0:
-        return _INF, -1, -1, -1, -1
+    for _ in range(min(nc, 6)):
+        o = -1
+        best = _INF
+        for x in range(nc):
+            if ws.cand_d[x] < best:
+                best = ws.cand_d[x]
+                o = x
+        if o < 0:
+            return -1
+        if _exact_ok(inst, sol, r, o, ws):
+            return o
+        ws.cand_d[o] = _INF
     order = np.argsort(ws.cand_d[:nc])
     for x in range(nc):
         o = order[x]
-        k = ws.cand_k[o]
-        c = ws.cand_c[o]
-        w = _splice(sol.routes[k], sol.rlen[k], ws.cand_i[o], ws.cand_j[o], r, inst.n + r,
-                    ws.scratch)
-        if _schedule(ws.scratch, w, inst.T, inst.svc, inst.e, inst.lt, inst.ride, inst.n,
-                     inst.c_tmax[c], ws.tscratch, ws.ppos):
-            return ws.cand_d[o], k, ws.cand_i[o], ws.cand_j[o], c
-    return _INF, -1, -1, -1, -1
+        if ws.cand_d[o] >= _INF:
+            return -1
+        if _exact_ok(inst, sol, r, o, ws):
+            return o
+    return -1
+
+
+@njit(cache=True)
+def _exact_ok(inst, sol, r, o, ws):
+    k = ws.cand_k[o]
+    w = _splice(sol.routes[k], sol.rlen[k], ws.cand_i[o], ws.cand_j[o], r, inst.n + r,
+                ws.scratch)
+    return _schedule(ws.scratch, w, inst.T, inst.svc, inst.e, inst.lt, inst.ride, inst.n,
+                     inst.c_tmax[ws.cand_c[o]], ws.tscratch, ws.ppos)
+
+
+@njit(cache=True)
+def _best_insertion(inst, sol, r, pin, ws, noise):
+    """Cheapest feasible insertion of request r: (delta, k, i, j, class) or k = -1.
+
+    Candidates from the routes of r's nearest requests and one empty route (``pin`` >= 0:
+    that route only), checked exactly (:func:`_schedule`) cheapest first; when none
+    holds, every other non-empty route is tried the same way.
+    """
+    if pin >= 0:
+        nc = 0
+        if _route_allows(inst, sol, pin, r, pin):
+            nc = _route_candidates(inst, sol, r, pin, ws, 0, noise)
+        o = _first_feasible(inst, sol, r, nc, ws)
+        if o < 0:
+            return _INF, -1, -1, -1, -1
+        return ws.cand_d[o], ws.cand_k[o], ws.cand_i[o], ws.cand_j[o], ws.cand_c[o]
+    nk = _near_routes(inst, sol, r, ws)
+    stamp = ws.kmark[inst.K]
+    nc = 0
+    for x in range(nk):
+        k = ws.klist[x]
+        if _route_allows(inst, sol, k, r, pin):
+            nc = _route_candidates(inst, sol, r, k, ws, nc, noise)
+    for k in range(inst.K):
+        if sol.rlen[k] == 0:
+            nc = _route_candidates(inst, sol, r, k, ws, nc, noise)
+            break
+    o = _first_feasible(inst, sol, r, nc, ws)
+    if o < 0:
+        nc = 0
+        for k in range(inst.K):
+            if sol.rlen[k] == 0 or ws.kmark[k] == stamp:
+                continue
+            if _route_allows(inst, sol, k, r, pin):
+                nc = _route_candidates(inst, sol, r, k, ws, nc, noise)
+        o = _first_feasible(inst, sol, r, nc, ws)
+        if o < 0:
+            return _INF, -1, -1, -1, -1
+    return ws.cand_d[o], ws.cand_k[o], ws.cand_i[o], ws.cand_j[o], ws.cand_c[o]
 
 
 @njit(cache=True)

@@ -7,6 +7,11 @@ incompatible pairs, siblings together (hard), vehicle requirements, shift, fleet
 per type, mixed-school routes on or off, day rate + mileage. The arrays are a view of the
 index space (start depot, pickups, drop-offs, end depot), taken from the space's
 matrices and windows. Not yet in the objective: the ride value (``ride_cost_per_s``).
+
+An insertion looks at the routes of the request's ``NEIGHBOURS`` nearest requests (by
+home and by school, over the whole run) and one empty route first, every other route only
+when none of those can take it: on Havering's AM run (770 requests) that doubled the
+iterations per CPU second (199 -> 436, one process, the same seed plan, 20 s each).
 """
 
 from __future__ import annotations
@@ -33,6 +38,11 @@ SearchRoute = tuple[int, list[Visit]]
 
 MAX_CLASSES = 62
 """Classes are a bit mask per request in the kernels (int64)."""
+
+NEIGHBOURS = 40
+"""An insertion looks first at the routes of a request's this many nearest requests (by
+home and by school) and one empty route; every other route only when none of those can
+take it (a granular neighbourhood: Toth & Vigo 2003)."""
 
 ROUTE_NODES_PER_PLACE = 4
 """Pupil problems: a route holds at most this many nodes per place of its roomiest class
@@ -139,6 +149,24 @@ def _request_arrays(space: IndexSpace) -> dict[str, Any]:
     }
 
 
+def nearest_requests(D: IntArray, n: int, count: int) -> IntArray:
+    """Row r (1..n): the ``count`` requests nearest to r, pickup to pickup plus drop-off to
+    drop-off, in kernel numbering (row 0 unused). Rows are built in blocks, so the memory
+    stays O(block x n)."""
+    g = max(0, min(count, n - 1))
+    out = np.zeros((n + 1, max(g, 1)), dtype=np.int64)
+    if g == 0:
+        return out
+    block = max(1, 2_000_000 // max(n, 1))
+    for a in range(1, n + 1, block):
+        b = min(n + 1, a + block)
+        rel = D[a:b, 1 : n + 1] + D[n + a : n + b, n + 1 : 2 * n + 1]
+        rel[np.arange(b - a), np.arange(a - 1, b - 1)] = np.iinfo(np.int64).max
+        near = np.argpartition(rel, g - 1, axis=1)[:, :g] if g < n else np.argsort(rel, axis=1)
+        out[a:b, :g] = near[:, :g] + 1
+    return out
+
+
 def _inst(space: IndexSpace) -> alns_fleet.Inst:
     problem = space.problem
     n = len(space.requests)
@@ -171,6 +199,7 @@ def _inst(space: IndexSpace) -> alns_fleet.Inst:
         L=L,
         penalty=penalty,
         nops=5,
+        nbr=nearest_requests(D, n, NEIGHBOURS),
         **req,
         **cls,
     )

@@ -301,12 +301,17 @@ def solve_improved(
     model to the ALNS with vehicle classes; with ``num_workers`` > 1 that many searches
     run in parallel processes with seeds ``seed, seed + 1, ...`` and the plan serving most
     requests, then the cheapest, wins; they run on ``executor``
-    (:mod:`routing.executor`: a forked local pool, or Ray tasks).
+    (:mod:`routing.executor`: a forked local pool, or Ray tasks). The pupils' model runs
+    in epochs instead, each going on from the best so far (:func:`_solve_fleet_synced`,
+    always a forked local pool: the workers read the space they inherit).
     """
     if not supported(space.problem):
         return None
     if num_workers <= 1:
         return _solve_one(space, time_limit_s, seed, initial)
+    problem = space.problem
+    if not (vrptw_shape(problem) or alns_supported(problem)):
+        return _solve_fleet_synced(space, time_limit_s, seed, num_workers, initial)
     with open_executor(executor, max_workers=num_workers, start_method="fork") as pool:
         futures = [
             pool.submit(_solve_one, space, time_limit_s, seed + w, initial)
@@ -322,6 +327,67 @@ def solve_improved(
         return (-served, routes_cost(space, routes))
 
     return min(found, key=key)
+
+
+SYNC_EPOCH_S = 12.0
+"""The pupils' search on several cores: every this many seconds the workers stop, and all
+go on from the best plan any of them found (a shared incumbent). Havering AM from the
+same 48 s OR-Tools plan, 48 s on two processes, one seed, load 14-16: independent searches
+(the best of two) 1,025.7 million units (£10,257), epochs of 12 s 1,008.1 million."""
+
+_SHARED_SPACE: IndexSpace | None = None  # the space forked workers search (not pickled)
+
+
+def _served_then_cost(space: IndexSpace, routes: list[SearchRoute]) -> tuple[int, int]:
+    return (-sum(len(v) for _, v in routes), routes_cost(space, routes))
+
+
+def _fleet_epoch(
+    limit_s: float, seed: int, initial: list[SearchRoute] | None, how: Annealing
+) -> list[SearchRoute] | None:
+    assert _SHARED_SPACE is not None
+    return solve_fleet(_SHARED_SPACE, limit_s, seed, initial=initial, how=how)
+
+
+def _solve_fleet_synced(
+    space: IndexSpace,
+    time_limit_s: float,
+    seed: int,
+    num_workers: int,
+    initial: list[SearchRoute] | None,
+) -> list[SearchRoute] | None:
+    """``num_workers`` searches of the pupils' model in epochs of about ``SYNC_EPOCH_S``:
+    each epoch every worker starts from the best plan so far (its own seed), and the
+    temperature carries on where the last epoch left it (one annealing over the whole
+    time, cut into pieces)."""
+    global _SHARED_SPACE
+    deadline = time.monotonic() + time_limit_s
+    epochs = max(1, round(time_limit_s / SYNC_EPOCH_S))
+    whole = Annealing()
+    best = initial
+    _SHARED_SPACE = space
+    try:
+        with open_executor("local", max_workers=num_workers, start_method="fork") as pool:
+            for e in range(epochs):
+                limit = max(0.05, (deadline - time.monotonic()) / (epochs - e))
+                how = replace(
+                    whole,
+                    temp_worse=whole.temp_worse * whole.temp_end_ratio ** (e / epochs),
+                    temp_end_ratio=whole.temp_end_ratio ** (1 / epochs),
+                )
+                futures = [
+                    pool.submit(_fleet_epoch, limit, seed + w + num_workers * e, best, how)
+                    for w in range(num_workers)
+                ]
+                # Each worker's plan is at least its start (the kernels' best begins there,
+                # after what the kernels' rules reject is rebuilt), so the start itself,
+                # which may break a rule (a warm start over the fleet), never competes.
+                found = [r for r in (f.result() for f in futures) if r is not None]
+                if found:
+                    best = min(found, key=lambda routes: _served_then_cost(space, routes))
+    finally:
+        _SHARED_SPACE = None
+    return best
 
 
 def _solve_one(

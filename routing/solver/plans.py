@@ -201,7 +201,7 @@ def _route_class(space: IndexSpace, route: Route, seq: list[int]) -> int | None:
             route.seats,
             route.wheelchair_places,
             route.has_assistant,
-        ) and route_ok(space, space.vehicle_of_class(ci), seq) is not None:
+        ) and route_ok(space, space.vehicle_of_class(ci), seq, exact=True) is not None:
             return ci
     return None
 
@@ -234,7 +234,7 @@ def initial_from_plan(space: IndexSpace, plan: Plan) -> list[tuple[int, list[int
                 (
                     c
                     for c in space.classes_by_room
-                    if route_ok(space, space.vehicle_of_class(c), seq) is not None
+                    if route_ok(space, space.vehicle_of_class(c), seq, exact=True) is not None
                 ),
                 None,
             )

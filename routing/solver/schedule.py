@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from routing.model import Run
@@ -65,6 +65,37 @@ def latest(space: IndexSpace, seq: Sequence[int]) -> list[int]:
             nxt = seq[k + 1]
             hi = min(hi, starts[k + 1] - int(space.service_s[n] + space.travel_s[n, nxt]))
         starts[k] = hi
+    return starts
+
+
+def ride_aware(space: IndexSpace, seq: Sequence[int]) -> list[int]:
+    """Earliest service starts that also hold the ride limits where waiting can: a pickup
+    is delayed (and what follows it) until its drop-off is within the limit, repeated
+    until nothing moves (the least solution of the difference constraints, as the ALNS's
+    kernel computes it). A window that is then exceeded shows in :func:`feasible`."""
+    starts = earliest(space, seq)
+    pick_pos: dict[int, int] = {}
+    for k, n in enumerate(seq):
+        if space.nodes[n].is_pickup:
+            pick_pos[space.nodes[n].request_idx] = k
+    for _ in range(len(seq) + 3):
+        moved = False
+        for k, n in enumerate(seq):
+            node = space.nodes[n]
+            limit = space.requests[node.request_idx].max_ride_s
+            if node.is_pickup or limit is None or node.request_idx not in pick_pos:
+                continue
+            p = pick_pos[node.request_idx]
+            low = starts[k] - limit - int(space.service_s[seq[p]])
+            if starts[p] < low:
+                starts[p] = low
+                moved = True
+        if not moved:
+            break
+        for k in range(1, len(seq)):
+            prev, n = seq[k - 1], seq[k]
+            arrive = starts[k - 1] + int(space.service_s[prev] + space.travel_s[prev, n])
+            starts[k] = max(starts[k], arrive, space.nodes[n].window_s[0])
     return starts
 
 
@@ -145,16 +176,22 @@ def loads_ok(space: IndexSpace, veh: Vehicle, seq: list[int]) -> bool:
     return not any(a in ids and b in ids for a, b in problem.incompatible)
 
 
-def route_ok(space: IndexSpace, veh: Vehicle, seq: list[int]) -> list[int] | None:
+def route_ok(
+    space: IndexSpace, veh: Vehicle, seq: list[int], *, exact: bool = False
+) -> list[int] | None:
     """Service starts of a feasible schedule of ``seq`` on ``veh``, or None.
 
     Loads (seats, wheelchair places, travelling alone), vehicle-class rules, incompatible
     pairs, one school per route when required, then windows, ride limits and shift by
-    the latest and the earliest schedules.
+    the latest and the earliest schedules; with ``exact``, also by :func:`ride_aware`
+    (pickups delayed for the ride limits: a route a search made can need it).
     """
     if not loads_ok(space, veh, seq):
         return None
-    for make in (latest, earliest):
+    makers: list[Callable[[IndexSpace, Sequence[int]], list[int]]] = [latest, earliest]
+    if exact:
+        makers.append(ride_aware)
+    for make in makers:
         starts = make(space, seq)
         if feasible(space, veh, schedule(space, seq, starts)):
             return starts

@@ -103,9 +103,9 @@ def test_merge_renumbers_routes_and_keeps_the_problem_flags() -> None:
         [("A", "S1", 3.0, {}), ("B", "S2", 43.0, {}), ("C", "S1", 80.0, {})],
         vehicle_types=(TAXI,),
     )
-    plan = plan_run(
-        scenario, matrix, Run.AM, SolveParams(time_limit_s=2, num_workers=1, max_part_requests=1)
-    )
+    # The parts' plans merged as they are (the whole-run search would join A and B).
+    params = SolveParams(time_limit_s=2, num_workers=1, max_part_requests=1, search="ortools")
+    plan = plan_run(scenario, matrix, Run.AM, params)
     # C's direct trip (160 min) is over the 75-minute limit: carried and flagged.
     assert [r.route_id for r in plan.routes] == ["AM-001", "AM-002", "AM-003"]
     assert plan.unassigned == ()
