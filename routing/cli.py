@@ -247,7 +247,7 @@ def _cmd_tradeoff(args: argparse.Namespace) -> int:
         tradeoff = run_tradeoff(
             scenario,
             matrix_builder(args.scenario, cache_dir=args.cache_dir),
-            planner(params),
+            planner(params, source_dir=args.scenario),
             values,
             progress=lambda line: print(line, file=sys.stderr),
             executor=pool,

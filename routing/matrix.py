@@ -46,6 +46,11 @@ def school_location_id(school_id: str) -> str:
     return f"school:{school_id}"
 
 
+def collection_point_location_id(point_id: str) -> str:
+    """Row name of a collection point: ``point:CP01``."""
+    return f"point:{point_id}"
+
+
 @dataclass(frozen=True)
 class TravelMatrix:
     """Drive times and distances between every pair of a scenario's locations.
@@ -150,6 +155,7 @@ __all__ = [
     "UNREACHABLE_M",
     "UNREACHABLE_S",
     "TravelMatrix",
+    "collection_point_location_id",
     "great_circle_m",
     "pupil_location_id",
     "school_location_id",

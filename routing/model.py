@@ -192,6 +192,9 @@ class Pupil:
     # Other ways to school an officer has judged suitable (routing.modes prices them).
     can_use_public_transport: bool = False
     travel_training_suitable: bool = False
+    # An officer's judgement that the family can walk the pupil to a collection point
+    # (routing.collection decides whether one is used; the walk limit is policy).
+    can_use_collection_point: bool = False
 
     def __post_init__(self) -> None:
         _check(bool(self.pupil_id), "Pupil pupil_id must not be empty.")
@@ -331,9 +334,22 @@ class Policy:
     ride_minute_value_pence: int = 0
     comfort_ride_factor: float = 2.0
     comfort_ride_extra_s: int = 30 * SECONDS_PER_MINUTE
+    # Collection points (routing.collection; why these defaults: data/README.md): the
+    # longest walk from home to a point, 0 switching collection points off, and how many
+    # pupils of one school a point must gather before anyone is asked to walk to it.
+    collection_point_max_walk_m: int = 800
+    collection_point_min_pupils: int = 2
 
     def __post_init__(self) -> None:
         _check(self.assistant_day_cost_pence >= 0, "assistant_day_cost_pence must be >= 0.")
+        _check(
+            self.collection_point_max_walk_m >= 0,
+            f"collection_point_max_walk_m must be >= 0, got {self.collection_point_max_walk_m}.",
+        )
+        _check(
+            self.collection_point_min_pupils >= 1,
+            f"collection_point_min_pupils must be >= 1, got {self.collection_point_min_pupils}.",
+        )
         _check(self.max_ride_primary_s > 0, "max_ride_primary_s must be > 0.")
         _check(self.max_ride_secondary_s > 0, "max_ride_secondary_s must be > 0.")
         _check(
@@ -434,6 +450,50 @@ class CurrentRoute:
 
 
 @dataclass(frozen=True, slots=True)
+class CollectionPoint:
+    """A real public place where a vehicle may pick up (AM) and set down (PM) pupils who
+    walk there from home, accompanied as their family judges (collection_points.csv)."""
+
+    point_id: str
+    name: str
+    lon: float
+    lat: float
+
+    def __post_init__(self) -> None:
+        _check(bool(self.point_id), "CollectionPoint point_id must not be empty.")
+        _check(
+            -180 <= self.lon <= 180,
+            f"Collection point '{self.point_id}' lon {self.lon} out of range.",
+        )
+        _check(
+            -90 <= self.lat <= 90,
+            f"Collection point '{self.point_id}' lat {self.lat} out of range.",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionWalk:
+    """A pupil picked up (AM) and set down (PM) at a collection point instead of at home.
+
+    ``walk_m`` is the walk from home to the point, metres, on the footpath network or,
+    where the scenario has none, estimated (``is_estimated``: straight line x a factor).
+    Ride time counts from the point.
+    """
+
+    pupil_id: str
+    point_id: str
+    walk_m: int
+    is_estimated: bool = True
+
+    def __post_init__(self) -> None:
+        _check(
+            self.walk_m >= 0,
+            f"Pupil '{self.pupil_id}' walk to collection point '{self.point_id}' "
+            f"must be >= 0 m, got {self.walk_m}.",
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class NetworkSource:
     """Where a scenario's road and footpath graphs live (paths relative to its folder)."""
 
@@ -454,6 +514,10 @@ class Scenario:
     incompatible_pairs: tuple[IncompatiblePair, ...] = ()
     current_routes: tuple[CurrentRoute, ...] = ()
     network: NetworkSource = field(default_factory=NetworkSource)
+    collection_points: tuple[CollectionPoint, ...] = ()
+    # Who walks to which point, decided before solving (routing.collection); empty: every
+    # pupil is picked up at home. The problem builder reads it; a plan states its own.
+    walks: tuple[CollectionWalk, ...] = ()
 
     def __post_init__(self) -> None:
         _check(len(self.vehicle_types) > 0, f"Scenario '{self.name}' has no vehicle types.")
@@ -486,6 +550,27 @@ class Scenario:
                     pid in known_pupils,
                     f"Current route '{route.route_id}' references unknown pupil '{pid}'.",
                 )
+        self._check_collection(known_pupils)
+
+    def _check_collection(self, known_pupils: set[str]) -> None:
+        point_ids = [c.point_id for c in self.collection_points]
+        _check(len(set(point_ids)) == len(point_ids), "Duplicate collection point_id in scenario.")
+        known_points = set(point_ids)
+        walkers: set[str] = set()
+        for walk in self.walks:
+            _check(
+                walk.pupil_id in known_pupils,
+                f"A collection walk references unknown pupil '{walk.pupil_id}'.",
+            )
+            _check(
+                walk.point_id in known_points,
+                f"Pupil '{walk.pupil_id}' walks to unknown collection point '{walk.point_id}'.",
+            )
+            _check(
+                walk.pupil_id not in walkers,
+                f"Pupil '{walk.pupil_id}' walks to more than one collection point.",
+            )
+            walkers.add(walk.pupil_id)
 
     def school(self, school_id: str) -> School:
         for s in self.schools:
@@ -513,6 +598,12 @@ class Scenario:
 
     def pupils_by_id(self) -> dict[str, Pupil]:
         return {p.pupil_id: p for p in self.pupils}
+
+    def collection_points_by_id(self) -> dict[str, CollectionPoint]:
+        return {c.point_id: c for c in self.collection_points}
+
+    def walks_by_pupil(self) -> dict[str, CollectionWalk]:
+        return {w.pupil_id: w for w in self.walks}
 
 
 # --------------------------------------------------------------------------- plans
@@ -602,6 +693,7 @@ class Plan:
     objective: int = 0
     notes: tuple[str, ...] = ()
     flags: tuple[PupilFlag, ...] = ()  # carried pupils an officer must look at
+    walks: tuple[CollectionWalk, ...] = ()  # pupils picked up at a collection point
 
     def routes_for(self, run: Run) -> tuple[Route, ...]:
         return tuple(r for r in self.routes if r.run is run)

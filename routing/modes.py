@@ -318,6 +318,8 @@ def price_modes(
     InvalidScenarioError
         If the plan carries a pupil the scenario does not know or cannot plan.
     """
+    # The plan's own walks say where its routes meet each pupil (a collection point).
+    scenario = replace(scenario, walks=plan.walks)
     days = scenario.policy.school_days_per_year
     contexts = _contexts(scenario, matrix, plan)
     routes_of: dict[str, list[Route]] = {}

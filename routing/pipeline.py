@@ -6,6 +6,7 @@ with no files: the matrix is then approximate and walks are estimated). The CLI 
 API's job worker call the same functions here, so the order of the steps lives in one
 place and neither face re-implements it:
 
+- :func:`place_pickups`: source -> who walks to a collection point (before the solver);
 - :func:`build_matrix`: source -> travel matrix (and how long it took);
 - :func:`plan_scenario`: scenario + matrix -> a checked, priced plan;
 - :func:`plan_source` (and :func:`plan_folder`, which first reads the folder): both;
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from routing.checks import Violation, check_plan
+from routing.collection import assign_collection_points, walk_note
 from routing.comparison import Comparison, compare
 from routing.dataset import load_scenario
 from routing.decompose import plan_run
@@ -110,6 +112,9 @@ def plan_scenario(
         run_plans.append(run_plan)
         objective += run_plan.objective
     solve_seconds = time.perf_counter() - started
+    note = walk_note(scenario.walks)
+    if note is not None:
+        notes.insert(0, note)
     plan = Plan(
         scenario_name=scenario.name,
         routes=tuple(routes),
@@ -119,6 +124,7 @@ def plan_scenario(
         objective=objective,
         notes=tuple(dict.fromkeys(notes)),
         flags=tuple(f for p in run_plans for f in p.flags),
+        walks=scenario.walks,
     )
     violations = tuple(check_plan(scenario, matrix, plan))
     if violations:
@@ -140,6 +146,16 @@ def plan_scenario(
         matrix_seconds=matrix_seconds,
         solve_seconds=solve_seconds,
     )
+
+
+def place_pickups(scenario: Scenario, source_dir: Path | None) -> Scenario:
+    """The step before the solver: which pupils walk to a collection point, and how far.
+
+    Walks are measured on the source's footpath network where it has one, else estimated
+    (see :mod:`routing.collection`); the scenario comes back with ``walks`` set, which the
+    problem builder reads and :func:`plan_scenario` copies onto the plan.
+    """
+    return assign_collection_points(scenario, source_dir)
 
 
 def build_matrix(
@@ -175,8 +191,9 @@ def plan_source(
     progress: ProgressFn | None = None,
     cache_dir: Path | None = None,
 ) -> PlanResult:
-    """Build the source's travel matrix and plan it (:func:`build_matrix`, then
-    :func:`plan_scenario`)."""
+    """Decide who walks to a collection point, build the source's travel matrix and plan it
+    (:func:`place_pickups`, :func:`build_matrix`, then :func:`plan_scenario`)."""
+    scenario = place_pickups(scenario, source_dir)
     matrix, matrix_seconds = build_matrix(scenario, source_dir, cache_dir=cache_dir)
     return plan_scenario(
         scenario, matrix, params, runs=runs, progress=progress, matrix_seconds=matrix_seconds
@@ -252,12 +269,28 @@ def matrix_builder(
 
 
 def planner(
-    params: SolveParams, *, runs: tuple[Run, ...] = (Run.AM, Run.PM)
+    params: SolveParams,
+    *,
+    runs: tuple[Run, ...] = (Run.AM, Run.PM),
+    source_dir: Path | None = None,
 ) -> Callable[[Scenario, TravelMatrix], PlanResult]:
     """:func:`plan_scenario` with these settings, for what plans many scenarios (the
-    variants, the ride-value sweep of :mod:`routing.tradeoff`); a ``partial`` of a
+    variants, the ride-value sweep of :mod:`routing.tradeoff`), after :func:`place_pickups`
+    on ``source_dir`` (the variant's own policy decides the walks); a ``partial`` of a
     module-level function, so it pickles to an executor's workers."""
-    return partial(plan_scenario, params=params, runs=runs)
+    return partial(_plan_placed, params=params, runs=runs, source_dir=source_dir)
+
+
+def _plan_placed(
+    scenario: Scenario,
+    matrix: TravelMatrix,
+    params: SolveParams,
+    *,
+    runs: tuple[Run, ...],
+    source_dir: Path | None,
+) -> PlanResult:
+    """:func:`place_pickups`, then :func:`plan_scenario` (what :func:`planner` binds)."""
+    return plan_scenario(place_pickups(scenario, source_dir), matrix, params, runs=runs)
 
 
 def compare_source_variants(
@@ -308,7 +341,7 @@ def compare_source_variants(
     return compare_variants(
         scenario,
         matrix_builder(source_dir, cache_dir=cache_dir),
-        planner(item_params, runs=runs),
+        planner(item_params, runs=runs, source_dir=source_dir),
         list(variants),
         base_dir=base_dir,
         include_current=include_current,

@@ -14,6 +14,7 @@ from typing import Any
 
 from routing.errors import InvalidScenarioError
 from routing.model import (
+    CollectionWalk,
     Plan,
     Route,
     Run,
@@ -72,6 +73,15 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             {"pupil_id": u.pupil_id, "run": u.run.value, "reason": u.reason, "code": u.code}
             for u in plan.unassigned
         ],
+        "walks": [
+            {
+                "pupil_id": w.pupil_id,
+                "point_id": w.point_id,
+                "walk_m": w.walk_m,
+                "is_estimated": w.is_estimated,
+            }
+            for w in plan.walks
+        ],
     }
 
 
@@ -118,6 +128,12 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
         solve_seconds=float(data["solve_seconds"]),
         objective=int(data["objective"]),
         notes=tuple(str(n) for n in data["notes"]),
+        walks=tuple(
+            CollectionWalk(
+                str(w["pupil_id"]), str(w["point_id"]), int(w["walk_m"]), bool(w["is_estimated"])
+            )
+            for w in data.get("walks", ())  # plan files written before collection points
+        ),
     )
 
 

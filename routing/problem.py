@@ -12,7 +12,7 @@ benchmark problems).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -23,6 +23,7 @@ from routing.errors import InvalidScenarioError
 from routing.matrix import (
     DEPOT_LOCATION_ID,
     TravelMatrix,
+    collection_point_location_id,
     pupil_location_id,
     school_location_id,
 )
@@ -169,6 +170,20 @@ class _Group:
         return self.pupils[0]
 
 
+_COLLECTION_NOTE = (
+    "Pupils of one school at one collection point travel as one request (one stop each way)."
+)
+
+
+def _home_stops(scenario: Scenario) -> dict[str, str]:
+    """Every pupil's home-end stop: the collection point ``scenario.walks`` sends them to,
+    else home (location ids)."""
+    walks = {w.pupil_id: collection_point_location_id(w.point_id) for w in scenario.walks}
+    return {
+        p.pupil_id: walks.get(p.pupil_id, pupil_location_id(p.pupil_id)) for p in scenario.pupils
+    }
+
+
 def _unreachable_ids(matrix: TravelMatrix) -> frozenset[str]:
     """Location ids the network helper reports as unreachable (attribute names tolerated)."""
     found: set[str] = set()
@@ -213,14 +228,35 @@ def _vehicle_classes(scenario: Scenario, start_loc: int | None) -> tuple[Vehicle
 
 
 def _group_pupils(
-    pupils: list[Pupil], incompatible: set[frozenset[str]]
+    pupils: list[Pupil],
+    incompatible: set[frozenset[str]],
+    points: Mapping[str, str] | None = None,
+    max_group: int = 1,
 ) -> tuple[list[_Group], list[tuple[int, ...]], list[str]]:
-    """Merge siblings at one address and school; list groups that must share a vehicle."""
+    """Merge siblings at one address and school, and pupils of one school at one collection
+    point (``points``: pupil id -> point location id; at most ``max_group`` a request);
+    list groups that must share a vehicle."""
     notes: list[str] = []
     groups: list[_Group] = []
     by_key: dict[tuple[str, str, float, float], int] = {}
+    by_point: dict[tuple[str, str], int] = {}
     sibling_groups: dict[str, list[int]] = {}
+    points = points or {}
     for pupil in pupils:
+        point = points.get(pupil.pupil_id)
+        if point is not None:
+            point_key = (point, pupil.school_id)
+            idx = by_point.get(point_key)
+            if idx is not None and len(groups[idx].pupils) < max_group:
+                members = groups[idx].pupils
+                if not any(
+                    frozenset((pupil.pupil_id, m.pupil_id)) in incompatible for m in members
+                ):
+                    groups[idx] = _Group((*members, pupil))
+                    continue
+            groups.append(_Group((pupil,)))
+            by_point[point_key] = len(groups) - 1
+            continue
         key = (pupil.sibling_group, pupil.school_id, round(pupil.lon, 6), round(pupil.lat, 6))
         idx = by_key.get(key) if pupil.sibling_group else None
         if idx is not None:
@@ -259,6 +295,13 @@ def _group_pupils(
     return groups, same_vehicle, notes
 
 
+def _largest_group(classes: tuple[VehicleClass, ...]) -> int:
+    """The most pupils one collection-point request may hold: the seats of the largest
+    layout that also carries an assistant (so any group fits some vehicle with one)."""
+    with_pa = [c.seats for c in classes if c.has_assistant]
+    return max(1, max(with_pa) if with_pa else max(c.seats for c in classes))
+
+
 def ride_cost_per_s(policy: Policy, num_pupils: int = 1) -> int:
     """Objective units per second of a ride carrying ``num_pupils`` (pupil problems)."""
     per_pupil = round(policy.ride_minute_value_pence * COST_UNITS_PER_PENCE / SECONDS_PER_MINUTE)
@@ -281,12 +324,16 @@ def _request_for_group(
     loc: dict[str, int],
     duration_s: npt.NDArray[np.int64],
     horizon_s: tuple[int, int],
+    home_stops: Mapping[str, str],
 ) -> tuple[Request, tuple[PupilFlag, ...]]:
-    """The group's request, and a flag for each pupil whose direct trip is over the limit."""
+    """The group's request, and a flag for each pupil whose direct trip is over the limit.
+
+    The home end is the pupil's collection point when they walk to one: ride time, the
+    direct trip and the ride limit all count from there."""
     policy = scenario.policy
     lead = group.lead
     school = scenario.school(lead.school_id)
-    home = loc[pupil_location_id(lead.pupil_id)]
+    home = loc[home_stops[lead.pupil_id]]
     gate = loc[school_location_id(school.school_id)]
     boarding = sum(p.needs.boarding_s for p in group.pupils)
     handover = school.handover_s * len(group.pupils)
@@ -485,7 +532,8 @@ def build_problem(
         msg = "policy route_start 'depot' but the travel matrix has no 'depot' location."
         raise InvalidScenarioError(msg)
     depot_row = matrix.index(DEPOT_LOCATION_ID) if use_depot else None
-    reachable, unreachable = _reachable_pupils(chosen, matrix, run, depot_row)
+    home_stops = _home_stops(scenario)
+    reachable, unreachable = _reachable_pupils(chosen, matrix, run, depot_row, home_stops)
     unassigned = list(unreachable)
 
     # Locations: depot (when used), then schools, then homes, as rows of the matrix.
@@ -494,7 +542,7 @@ def build_problem(
         rows.append(depot_row)
     school_ids = list(dict.fromkeys(p.school_id for p in reachable))
     rows += [matrix.index(school_location_id(s)) for s in school_ids]
-    rows += [matrix.index(pupil_location_id(p.pupil_id)) for p in reachable]
+    rows += [matrix.index(home_stops[p.pupil_id]) for p in reachable]
     rows = list(dict.fromkeys(rows))
     row_index = np.asarray(rows, dtype=np.int64)
     duration = np.ascontiguousarray(matrix.duration_s[np.ix_(row_index, row_index)], np.int64)
@@ -508,13 +556,16 @@ def build_problem(
     incompatible_pupils = {
         frozenset((pair.pupil_a, pair.pupil_b)) for pair in scenario.incompatible_pairs
     }
-    groups, same_groups, notes = _group_pupils(reachable, incompatible_pupils)
+    walking = {w.pupil_id: home_stops[w.pupil_id] for w in scenario.walks}
+    groups, same_groups, notes = _group_pupils(
+        reachable, incompatible_pupils, walking, _largest_group(classes)
+    )
     requests: list[Request] = []
     flags: list[PupilFlag] = []
     kept: dict[int, Request] = {}
     for idx, group in enumerate(groups):
         request, group_flags = _request_for_group(
-            group, idx + 1, scenario, run, loc, duration, horizon
+            group, idx + 1, scenario, run, loc, duration, horizon, home_stops
         )
         why = _precheck(request, classes, scenario, duration)
         if why is not None:
@@ -527,8 +578,11 @@ def build_problem(
     incompatible = _incompatible_requests(requests, incompatible_pupils)
     same_vehicle, same_notes = _same_vehicle_requests(kept, same_groups, policy)
     notes += same_notes
-    if any(len(r.pupil_ids) > 1 for r in requests):
+    at_points = {pid for pid in walking}
+    if any(len(r.pupil_ids) > 1 and r.pupil_ids[0] not in at_points for r in requests):
         notes.append(_SIBLINGS_NOTE)
+    if any(len(r.pupil_ids) > 1 and r.pupil_ids[0] in at_points for r in requests):
+        notes.append(_COLLECTION_NOTE)
     if any(vt.num_available is not None for vt in scenario.vehicle_types):
         notes.append("A vehicle type's availability is shared by all its layouts.")
     if flags:
@@ -576,14 +630,19 @@ def _chosen_pupils(scenario: Scenario, run: Run, pupil_ids: Iterable[str] | None
 
 
 def _reachable_pupils(
-    chosen: list[Pupil], matrix: TravelMatrix, run: Run, depot_row: int | None
+    chosen: list[Pupil],
+    matrix: TravelMatrix,
+    run: Run,
+    depot_row: int | None,
+    home_stops: Mapping[str, str],
 ) -> tuple[list[Pupil], list[Unassigned]]:
-    """The pupils whose home and school the network connects, and the others unassigned."""
+    """The pupils whose home (or collection point) and school the network connects, and
+    the others unassigned."""
     bad_ids = _unreachable_ids(matrix)
     reachable: list[Pupil] = []
     unassigned: list[Unassigned] = []
     for pupil in chosen:
-        home_id = pupil_location_id(pupil.pupil_id)
+        home_id = home_stops[pupil.pupil_id]
         gate_id = school_location_id(pupil.school_id)
         where = "home" if home_id not in matrix or home_id in bad_ids else None
         if where is None and (gate_id not in matrix or gate_id in bad_ids):

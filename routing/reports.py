@@ -31,7 +31,15 @@ from pathlib import Path
 from typing import Any
 
 from routing.clock import format_clock
+from routing.collection_report import (
+    WALKS_COLUMNS,
+    WALKS_FILE,
+    pickup_place_words,
+    walk_cells,
+    walks_rows,
+)
 from routing.errors import InvalidScenarioError, RoutingError
+from routing.matrix import collection_point_location_id
 from routing.model import METRES_PER_MILE, Plan, Pupil, Route, Run, Scenario, StopKind
 from routing.plan_file import PLAN_FILE, write_plan_json
 
@@ -73,9 +81,18 @@ STOPS_COLUMNS = (
     "service_start_time",
     "departure_time",
     "flag",
+    "collection_point_id",
+    "walk_m",
 )
 UNASSIGNED_COLUMNS = ("pupil_id", "run", "reason", "code")
-PICKUP_LIST_COLUMNS = ("pupil", "pickup_time", "arrival_time", "vehicle", "assistant")
+PICKUP_LIST_COLUMNS = (
+    "pupil",
+    "pickup_time",
+    "arrival_time",
+    "vehicle",
+    "assistant",
+    "pickup_place",
+)
 
 
 # --------------------------------------------------------------------------- CSV
@@ -183,10 +200,12 @@ def stops_rows(plan: Plan, scenario: Scenario | None = None) -> list[dict[str, o
     """One row per pupil per stop for ``stops.csv``; ``seq`` counts stops from 1.
 
     Siblings boarding at one stop share its ``seq``. ``school_id`` is the stop's school,
-    else (with a scenario) the pupil's school.
+    else (with a scenario) the pupil's school. At a collection point's stop,
+    ``collection_point_id`` names the point and ``walk_m`` the pupil's walk from home.
     """
     pupils = scenario.pupils_by_id() if scenario is not None else {}
     flags = flag_messages(plan)
+    walks = {w.pupil_id: w for w in plan.walks}
     rows: list[dict[str, object]] = []
     for route in plan.routes:
         for seq, stop in enumerate(route.stops, start=1):
@@ -209,6 +228,7 @@ def stops_rows(plan: Plan, scenario: Scenario | None = None) -> list[dict[str, o
                         ),
                         "departure_time": format_clock(stop.departure_s, show_seconds="always"),
                         "flag": flags.get((route.run, pupil_id), ""),
+                        **walk_cells(stop.location_id, walks.get(pupil_id)),
                     }
                 )
     return rows
@@ -431,6 +451,7 @@ class PickupListRow:
     arrival_time: str
     vehicle: str
     assistant: str  # "yes" / "no" / ""
+    pickup_place: str = "home"  # or the collection point's name and the walk to it
 
 
 @dataclass(frozen=True, slots=True)
@@ -473,6 +494,7 @@ def school_pickup_list(
     """
     school = scenario.school(school_id)
     pupils = scenario.pupils_by_id()
+    places = pickup_place_words(plan, scenario)
     rows: list[tuple[int, str, PickupListRow]] = []
     carried: set[str] = set()
     for route in plan.routes_for(run):
@@ -497,6 +519,7 @@ def school_pickup_list(
                                 arrival_time=format_clock(stop.service_start_s),
                                 vehicle=_vehicle_words(route),
                                 assistant="yes" if route.has_assistant else "no",
+                                pickup_place=places.get(pid, "home"),
                             ),
                         )
                     )
@@ -514,6 +537,7 @@ def school_pickup_list(
                     arrival_time="",
                     vehicle="no transport arranged yet",
                     assistant="",
+                    pickup_place="",
                 ),
             )
         )
@@ -528,7 +552,8 @@ def school_pickup_list(
 
 
 def school_pickup_list_csv(pickup_list: SchoolPickupList) -> str:
-    """The list as formula-safe CSV: pupil, pickup_time, arrival_time, vehicle, assistant."""
+    """The list as formula-safe CSV: pupil, pickup_time, arrival_time, vehicle, assistant,
+    pickup_place ("home" or the collection point and the walk)."""
     return csv_text(
         PICKUP_LIST_COLUMNS,
         (
@@ -538,6 +563,7 @@ def school_pickup_list_csv(pickup_list: SchoolPickupList) -> str:
                 "arrival_time": r.arrival_time,
                 "vehicle": r.vehicle,
                 "assistant": r.assistant,
+                "pickup_place": r.pickup_place,
             }
             for r in pickup_list.rows
         ),
@@ -593,13 +619,14 @@ def _run_words(run: Run) -> str:
 def school_pickup_list_html(pickup_list: SchoolPickupList) -> str:
     """The list as a printable HTML page (every value escaped)."""
     run = pickup_list.run
-    pickup_header = "Picked up at home" if run is Run.AM else "Leaves school"
-    arrival_header = "Arrives at school" if run is Run.AM else "Arrives home"
+    pickup_header = "Picked up" if run is Run.AM else "Leaves school"
+    arrival_header = "Arrives at school" if run is Run.AM else "Arrives"
+    place_header = "Picked up at" if run is Run.AM else "Set down at"
     title = f"{pickup_list.school_name}: {run.value} pickup list"
     table = _table(
-        ("Pupil", pickup_header, arrival_header, "Vehicle", "Assistant"),
+        ("Pupil", pickup_header, arrival_header, "Vehicle", "Assistant", place_header),
         (
-            (r.pupil, r.pickup_time, r.arrival_time, r.vehicle, r.assistant)
+            (r.pupil, r.pickup_time, r.arrival_time, r.vehicle, r.assistant, r.pickup_place)
             for r in pickup_list.rows
         ),
     )
@@ -697,6 +724,7 @@ def route_sheet(
     route = _find_route(plan, route_id, run)
     pupils = scenario.pupils_by_id()
     schools = scenario.schools_by_id()
+    points = {collection_point_location_id(c.point_id): c.name for c in scenario.collection_points}
     stops: list[RouteSheetStop] = []
     for seq, stop in enumerate(route.stops, start=1):
         on_stop = [pupils[pid] for pid in stop.pupil_ids if pid in pupils]
@@ -707,6 +735,8 @@ def route_sheet(
         )
         if at_school and school is not None:
             place = f"{school.name}, {school.postcode}".strip(", ")
+        elif stop.location_id in points:
+            place = f"collection point: {points[stop.location_id]}"
         else:
             postcodes = sorted({p.postcode for p in on_stop if p.postcode})
             place = (
@@ -814,7 +844,8 @@ def write_plan_files(
     path_coords: PathCoords | None = None,
     with_sheets: bool = True,
 ) -> list[Path]:
-    """Write routes.csv, stops.csv, unassigned.csv, routes.geojson, plan.json (+ pages).
+    """Write routes.csv, stops.csv, unassigned.csv, routes.geojson, plan.json, walks.csv
+    (when pupils walk to collection points) and the pages.
 
     Parameters
     ----------
@@ -843,6 +874,8 @@ def write_plan_files(
         write_routes_geojson(plan, out_dir / "routes.geojson", path_coords=path_coords),
         write_plan_json(plan, out_dir / PLAN_FILE, scenario),
     ]
+    if plan.walks:
+        written.append(write_csv(out_dir / WALKS_FILE, WALKS_COLUMNS, walks_rows(plan, scenario)))
     if with_sheets:
         written += write_school_lists(scenario, plan, out_dir / "schools")
         written += write_route_sheets(scenario, plan, out_dir / "route_sheets")

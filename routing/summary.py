@@ -184,8 +184,21 @@ def summary_dict(result: PlanResult, *, wall_s: float) -> dict[str, Any]:
             {"pupil_id": f.pupil_id, "run": f.run.value, "code": f.code, "message": f.message}
             for f in plan.flags
         ],
+        "collection_points": _walks_dict(plan),
         "comparison": comparison_to_dict(result.comparison),
         "notes": list(plan.notes),
+    }
+
+
+def _walks_dict(plan: Plan) -> dict[str, Any]:
+    """How many pupils walk to a collection point, to how many points, and how far."""
+    metres = [w.walk_m for w in plan.walks]
+    return {
+        "num_pupils_walking": len(metres),
+        "num_points_used": len({w.point_id for w in plan.walks}),
+        "mean_walk_m": round(sum(metres) / len(metres), 1) if metres else None,
+        "max_walk_m": max(metres) if metres else None,
+        "walks_are_estimated": any(w.is_estimated for w in plan.walks),
     }
 
 

@@ -87,6 +87,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from build_collection_points import with_collection_points  # noqa: E402
+
 from routing.dataset import load_scenario, write_scenario  # noqa: E402
 from routing.matrix import great_circle_m  # noqa: E402
 from routing.model import (  # noqa: E402
@@ -1124,6 +1126,11 @@ def build_havering(
         out_of_area=out_of_area,
         num_unservable=2,
     )
+    # Real collection points and the synthetic marking of who may use one (their own
+    # script, with a hash per pupil, so the generator's random stream is untouched); the
+    # shipped 800-pupil scenario only.
+    if folder_name == "havering":
+        scenario = with_collection_points(scenario, shared)
     folder = out / folder_name
     scenario = dataclasses.replace(scenario, name=folder_name)  # a folder's name is its own
     write_scenario(scenario, folder)

@@ -10,8 +10,15 @@ from dataclasses import dataclass
 from routing.checks.route import Item, RouteTrace, Travel, simulate_route
 from routing.checks.rules import coverage, fleet, incompatible_on_route, split_groups
 from routing.checks.violations import COST_TOLERANCE_PENCE, Violation, ViolationKind
+from routing.checks.walks import check_walks
 from routing.costing import route_cost_pence
-from routing.matrix import DEPOT_LOCATION_ID, TravelMatrix, pupil_location_id, school_location_id
+from routing.matrix import (
+    DEPOT_LOCATION_ID,
+    TravelMatrix,
+    collection_point_location_id,
+    pupil_location_id,
+    school_location_id,
+)
 from routing.model import (
     Plan,
     Policy,
@@ -75,14 +82,17 @@ def check_plan(
         scenario=scenario,
         pupils=scenario.pupils_by_id(),
         types={vt.name: vt for vt in scenario.vehicle_types},
-        homes=_home_location_ids(scenario),
+        homes=_home_location_ids(scenario, plan),
         travel=travel,
         depot=DEPOT_LOCATION_ID if policy.route_start is RouteStart.DEPOT else None,
         pairs=[(p.pupil_a, p.pupil_b) for p in scenario.incompatible_pairs],
         sibling_groups=_sibling_groups(scenario),
     )
     violations: list[Violation] = []
-    for run in _runs_to_check(plan, runs):
+    checked = _runs_to_check(plan, runs)
+    if checked:
+        violations.extend(check_walks(scenario, plan.walks, checked[0]))
+    for run in checked:
         violations.extend(_check_run(context, plan, run))
     if violations:
         logger.info("checker: %d violation(s) in plan '%s'", len(violations), plan.scenario_name)
@@ -201,22 +211,32 @@ def _unassigned_off_their_run(
     return out
 
 
-def _home_location_ids(scenario: Scenario) -> dict[str, frozenset[str]]:
-    """Each pupil's acceptable home stops: their own, or a co-located pupil's (siblings)."""
+def _home_location_ids(scenario: Scenario, plan: Plan) -> dict[str, frozenset[str]]:
+    """Each pupil's acceptable home-end stops: the collection point the plan says they walk
+    to; else their own home, or a co-located pupil's (siblings)."""
     at: dict[tuple[float, float], list[str]] = {}
     for p in scenario.pupils:
         key = (round(p.lon, _COLOCATION_DECIMALS), round(p.lat, _COLOCATION_DECIMALS))
         at.setdefault(key, []).append(pupil_location_id(p.pupil_id))
+    walks = {w.pupil_id: w.point_id for w in plan.walks}
     out: dict[str, frozenset[str]] = {}
     for p in scenario.pupils:
         key = (round(p.lon, _COLOCATION_DECIMALS), round(p.lat, _COLOCATION_DECIMALS))
-        out[p.pupil_id] = frozenset(at[key])
+        point_id = walks.get(p.pupil_id)
+        if point_id is not None:
+            out[p.pupil_id] = frozenset({collection_point_location_id(point_id)})
+        else:
+            out[p.pupil_id] = frozenset(at[key])
     return out
 
 
-def _ride_limit_s(pupil: Pupil, run: Run, scenario: Scenario, travel: Travel) -> int:
-    """The pupil's ride limit from the policy and their direct trip on the matrix."""
-    home = travel.row(pupil_location_id(pupil.pupil_id))
+def _ride_limit_s(
+    pupil: Pupil, run: Run, scenario: Scenario, travel: Travel, homes: frozenset[str]
+) -> int:
+    """The pupil's ride limit from the policy and their direct trip on the matrix (from
+    their collection point when they walk to one)."""
+    own = pupil_location_id(pupil.pupil_id)
+    home = travel.row(own if own in homes else min(homes))
     gate = travel.row(school_location_id(pupil.school_id))
     if home is None or gate is None:
         return scenario.policy.max_ride_s_for(pupil)
@@ -245,7 +265,7 @@ def _pupil_item(
         dropoff_locations=gate if is_am else homes,
         pickup_window_s=None if is_am else school.pm_departure_window_s,
         dropoff_window_s=school.am_arrival_window_s if is_am else None,
-        max_ride_s=_ride_limit_s(pupil, run, scenario, travel),
+        max_ride_s=_ride_limit_s(pupil, run, scenario, travel, homes),
         travel_alone=pupil.needs.travel_alone,
     )
 

@@ -44,6 +44,7 @@ class ViolationKind(StrEnum):
     MIXED_SCHOOL = "mixed_school"  # pupils of several schools on one route, when forbidden
     DISTANCE = "distance"  # route distance_m is not the matrix sum of its legs
     COST = "cost"  # route cost_pence is not the money model's
+    WALK = "walk"  # a walk to a collection point over the limit, misstated, or not allowed
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,9 +9,10 @@ VEHICLE_TYPES_FILE = "vehicle_types.csv"
 POLICY_FILE = "policy.toml"
 CURRENT_ROUTES_FILE = "current_routes.csv"
 POSTCODES_FILE = "postcodes.csv"
+COLLECTION_POINTS_FILE = "collection_points.csv"
 
 REQUIRED_FILES = (SCHOOLS_FILE, PUPILS_FILE, VEHICLE_TYPES_FILE, POLICY_FILE)
-OPTIONAL_FILES = (INCOMPATIBLE_FILE, CURRENT_ROUTES_FILE, POSTCODES_FILE)
+OPTIONAL_FILES = (INCOMPATIBLE_FILE, CURRENT_ROUTES_FILE, POSTCODES_FILE, COLLECTION_POINTS_FILE)
 SCENARIO_FILES = REQUIRED_FILES + OPTIONAL_FILES
 
 # Column name -> required? Order is the order write_scenario uses.
@@ -54,6 +55,7 @@ PUPIL_COLUMNS: dict[str, bool] = {
     "has_unsafe_route": False,
     "can_use_public_transport": False,
     "travel_training_suitable": False,
+    "can_use_collection_point": False,
 }
 INCOMPATIBLE_COLUMNS: dict[str, bool] = {"pupil_a": True, "pupil_b": True}
 VEHICLE_TYPE_COLUMNS: dict[str, bool] = {
@@ -75,6 +77,12 @@ CURRENT_ROUTE_COLUMNS: dict[str, bool] = {
     "pupil_ids": True,
 }
 POSTCODE_COLUMNS: dict[str, bool] = {"postcode": True, "lon": True, "lat": True}
+COLLECTION_POINT_COLUMNS: dict[str, bool] = {
+    "point_id": True,
+    "name": True,
+    "lon": True,
+    "lat": True,
+}
 
 # policy.toml key -> (Policy field, kind). Kinds: money (gbp -> pence), minutes (-> s),
 # int, float, bool, route_start.
@@ -98,6 +106,8 @@ POLICY_KEYS: dict[str, tuple[str, str]] = {
     "public_transport_pass_gbp_per_year": ("public_transport_pass_pence_per_year", "money"),
     "travel_training_cost_gbp": ("travel_training_cost_pence", "money"),
     "travel_training_success_rate": ("travel_training_success_rate", "float"),
+    "collection_point_max_walk_m": ("collection_point_max_walk_m", "int"),
+    "collection_point_min_pupils": ("collection_point_min_pupils", "int"),
 }
 # Read only to turn a date_of_birth into a year group when year_group is blank.
 ACADEMIC_YEAR_KEY = "academic_year_start_year"
@@ -146,6 +156,9 @@ POLICY_RANGES: dict[str, tuple[float, float]] = {
     "public_transport_pass_gbp_per_year": (0, 10_000),
     "travel_training_cost_gbp": (0, 50_000),
     "travel_training_success_rate": (0.0, 1.0),
+    # Up to the statutory walking distance for a child under 8 (2 miles, 3,219 m).
+    "collection_point_max_walk_m": (0, 3_219),
+    "collection_point_min_pupils": (1, 80),
 }
 
 

@@ -19,6 +19,8 @@ from routing.dataset.cells import (
     year_group_from_dob,
 )
 from routing.dataset.columns import (
+    COLLECTION_POINT_COLUMNS,
+    COLLECTION_POINTS_FILE,
     CURRENT_ROUTE_COLUMNS,
     CURRENT_ROUTES_FILE,
     INCOMPATIBLE_COLUMNS,
@@ -36,6 +38,7 @@ from routing.dataset.columns import (
 )
 from routing.errors import InvalidScenarioError
 from routing.model import (
+    CollectionPoint,
     CurrentRoute,
     IncompatiblePair,
     Needs,
@@ -68,6 +71,29 @@ def parse_postcodes(text: str | None, issues: Issues) -> dict[str, tuple[float, 
         if lon is not None and lat is not None and check_coordinates(row, lon, lat):
             found[postcode] = (lon, lat)
     return found
+
+
+def parse_collection_points(text: str | None, issues: Issues) -> list[CollectionPoint]:
+    """Collection points (optional file): a real place's id, name and lon/lat each."""
+    rows = read_csv(text, COLLECTION_POINTS_FILE, COLLECTION_POINT_COLUMNS, issues)
+    points: list[CollectionPoint] = []
+    seen: dict[str, int] = {}
+    for row in rows or ():
+        point_id = row.text("point_id", required=True)
+        duplicate = bool(point_id) and is_duplicate(row, "point_id", seen)
+        name = row.text("name", required=True)
+        lon = row.number("lon", required=True)
+        lat = row.number("lat", required=True)
+        if lon is None or lat is None or not check_coordinates(row, lon, lat):
+            continue
+        if duplicate or not point_id or not name:
+            continue
+        point = construct(
+            row, "point_id", CollectionPoint, point_id=point_id, name=name, lon=lon, lat=lat
+        )
+        if point is not None:
+            points.append(point)
+    return points
 
 
 def parse_schools(
@@ -280,6 +306,7 @@ def parse_pupils(
                 ("has_unsafe_route", False),
                 ("can_use_public_transport", False),
                 ("travel_training_suitable", False),
+                ("can_use_collection_point", False),
             )
         }
         if (
@@ -323,6 +350,7 @@ def parse_pupils(
             has_unsafe_route=flags["has_unsafe_route"],
             can_use_public_transport=flags["can_use_public_transport"],
             travel_training_suitable=flags["travel_training_suitable"],
+            can_use_collection_point=flags["can_use_collection_point"],
         )
         if pupil is not None:
             pupils.append(pupil)

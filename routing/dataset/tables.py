@@ -3,7 +3,8 @@
 A scenario is a folder of CSV files plus one ``policy.toml``:
 
 - ``schools.csv``, ``pupils.csv``, ``vehicle_types.csv``, ``policy.toml`` (required);
-- ``incompatible.csv``, ``current_routes.csv``, ``postcodes.csv`` (optional).
+- ``incompatible.csv``, ``current_routes.csv``, ``postcodes.csv``,
+  ``collection_points.csv`` (optional).
 
 Every load validates everything first and raises one :class:`InvalidScenarioError`
 whose ``issues`` list every bad cell as a :class:`RowIssue` (file, row as a spreadsheet
@@ -27,6 +28,7 @@ from routing.dataset.cells import (
     decode_tables,
 )
 from routing.dataset.columns import (
+    COLLECTION_POINTS_FILE,
     CURRENT_ROUTES_FILE,
     INCOMPATIBLE_FILE,
     POLICY_FILE,
@@ -41,6 +43,7 @@ from routing.dataset.policy_file import (
     parse_policy,
 )
 from routing.dataset.rows import (
+    parse_collection_points,
     parse_current_routes,
     parse_incompatible,
     parse_postcodes,
@@ -141,6 +144,7 @@ def load_scenario_from_tables(
         {p.pupil_id: p for p in pupils},
         issues,
     )
+    points = parse_collection_points(texts.get(COLLECTION_POINTS_FILE), issues)
     if vehicle_names is not None and not vehicle_names:
         issues.add(VEHICLE_TYPES_FILE, 0, "name", "", "The scenario has no vehicle types.")
     issues.raise_if_any(name)
@@ -154,6 +158,7 @@ def load_scenario_from_tables(
             incompatible_pairs=tuple(pairs),
             current_routes=tuple(routes),
             network=network,
+            collection_points=tuple(points),
         )
     except InvalidScenarioError as err:  # a cross-check the row checks above missed
         issue = RowIssue("", 0, "", "", str(err))

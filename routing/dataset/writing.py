@@ -7,6 +7,8 @@ from pathlib import Path
 
 from routing.clock import format_clock
 from routing.dataset.columns import (
+    COLLECTION_POINT_COLUMNS,
+    COLLECTION_POINTS_FILE,
     CURRENT_ROUTE_COLUMNS,
     CURRENT_ROUTES_FILE,
     INCOMPATIBLE_COLUMNS,
@@ -35,7 +37,7 @@ def write_scenario(scenario: Scenario, folder: Path) -> None:
     equal to the policy default is written blank, meaning "policy default". Graph files
     named in ``scenario.network`` are not copied: the paths are written as they are.
     ``incompatible.csv`` and ``current_routes.csv`` are always written (header only when
-    empty).
+    empty); ``collection_points.csv`` only when the scenario has collection points.
 
     Parameters
     ----------
@@ -101,6 +103,7 @@ def write_scenario(scenario: Scenario, folder: Path) -> None:
                 fmt_bool(p.has_unsafe_route),
                 fmt_bool(p.can_use_public_transport),
                 fmt_bool(p.travel_training_suitable),
+                fmt_bool(p.can_use_collection_point),
             ]
         )
     write_csv(folder / PUPILS_FILE, list(PUPIL_COLUMNS), pupil_rows)
@@ -141,6 +144,15 @@ def write_scenario(scenario: Scenario, folder: Path) -> None:
             for r in scenario.current_routes
         ],
     )
+    if scenario.collection_points:
+        write_csv(
+            folder / COLLECTION_POINTS_FILE,
+            list(COLLECTION_POINT_COLUMNS),
+            [
+                [c.point_id, c.name, fmt_float(c.lon), fmt_float(c.lat)]
+                for c in scenario.collection_points
+            ],
+        )
     (folder / POLICY_FILE).write_text(policy_toml(policy, scenario.network), encoding="utf-8")
 
 
@@ -211,6 +223,8 @@ def policy_toml(policy: Policy, network: NetworkSource) -> str:
         f"public_transport_pass_gbp_per_year = {gbp(policy.public_transport_pass_pence_per_year)}",
         f"travel_training_cost_gbp = {gbp(policy.travel_training_cost_pence)}",
         f"travel_training_success_rate = {float(policy.travel_training_success_rate)!r}",
+        f"collection_point_max_walk_m = {policy.collection_point_max_walk_m}",
+        f"collection_point_min_pupils = {policy.collection_point_min_pupils}",
     ]
     if network.drive_graph or network.walk_graph or network.description:
         lines += [

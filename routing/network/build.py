@@ -12,7 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from routing.matrix import DEPOT_LOCATION_ID, TravelMatrix, pupil_location_id, school_location_id
+from routing.matrix import (
+    DEPOT_LOCATION_ID,
+    TravelMatrix,
+    collection_point_location_id,
+    pupil_location_id,
+    school_location_id,
+)
 from routing.model import RouteStart, Scenario
 from routing.network.approximate import approximate_matrix, approximate_model_words
 from routing.network.cache import default_cache_dir, file_key, file_sha256
@@ -28,7 +34,7 @@ MATRIX_CACHE_VERSION = 1
 
 
 def scenario_locations(scenario: Scenario) -> tuple[tuple[str, ...], Any, Any]:
-    """Location ids and points of a scenario: pupils, then schools, then the depot.
+    """Location ids and points of a scenario: pupils, schools, collection points, depot.
 
     Parameters
     ----------
@@ -38,7 +44,8 @@ def scenario_locations(scenario: Scenario) -> tuple[tuple[str, ...], Any, Any]:
     Returns
     -------
     tuple of (location_ids, lons, lats)
-        Ids ``pupil:<id>``, ``school:<id>``, ``depot``; float arrays of degrees.
+        Ids ``pupil:<id>``, ``school:<id>``, ``point:<id>``, ``depot``; float arrays of
+        degrees.
     """
     ids = [pupil_location_id(p.pupil_id) for p in scenario.pupils]
     lons = [p.lon for p in scenario.pupils]
@@ -46,6 +53,9 @@ def scenario_locations(scenario: Scenario) -> tuple[tuple[str, ...], Any, Any]:
     ids += [school_location_id(s.school_id) for s in scenario.schools]
     lons += [s.lon for s in scenario.schools]
     lats += [s.lat for s in scenario.schools]
+    ids += [collection_point_location_id(c.point_id) for c in scenario.collection_points]
+    lons += [c.lon for c in scenario.collection_points]
+    lats += [c.lat for c in scenario.collection_points]
     policy = scenario.policy
     if (
         policy.route_start is RouteStart.DEPOT
@@ -218,7 +228,8 @@ def build_travel_matrix(
     Returns
     -------
     TravelMatrix
-        Location ids ``pupil:<id>`` (scenario order), ``school:<id>``, ``depot``.
+        Location ids ``pupil:<id>`` (scenario order), ``school:<id>``, ``point:<id>``,
+        ``depot``.
 
     Raises
     ------

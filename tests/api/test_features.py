@@ -393,7 +393,9 @@ def test_school_downloads_its_pickup_list_as_csv_and_html(world: World) -> None:
     assert csv_response.headers["content-type"].startswith("text/csv")
     assert "attachment" in csv_response.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(csv_response.text)))
-    assert list(rows[0]) == ["pupil", "pickup_time", "arrival_time", "vehicle", "assistant"]
+    assert list(rows[0]) == [
+        "pupil", "pickup_time", "arrival_time", "vehicle", "assistant", "pickup_place"
+    ]  # fmt: skip
     s1 = [p for p in PUPILS if p[1] == "S1"]
     assert sorted(r["pupil"] for r in rows) == sorted(f"{p[2]} {p[3][0]}." for p in s1)
     json_list = world.client.get(f"{base}?plan={world.plan_id}&run=AM", headers=headers).json()

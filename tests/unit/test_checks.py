@@ -20,6 +20,8 @@ from routing import synthetic
 from routing.checks import Violation, ViolationKind, check_plan, check_problem_plan
 from routing.matrix import TravelMatrix
 from routing.model import (
+    CollectionPoint,
+    CollectionWalk,
     IncompatiblePair,
     Needs,
     Plan,
@@ -46,6 +48,7 @@ LAT = 51.5
 POSITIONS_M = {
     "depot": 0,
     "pupil:P1": 1000,
+    "point:CP1": 1000,  # a collection point at P1's door (the walk injection)
     "pupil:P2": 3000,
     "pupil:P3": 3000,
     "pupil:P4": 5000,
@@ -324,7 +327,20 @@ def _scenario_pupil(scenario: Scenario, pid: str, **changes: object) -> Scenario
     return dataclasses.replace(scenario, pupils=pupils)
 
 
+def _walk_too_far(scenario: Scenario, plan: Plan) -> tuple[Scenario, Plan]:
+    """P1 picked up and set down at collection point CP1, stated as a 900 m walk (limit 800)."""
+    point = CollectionPoint("CP1", "Corner shop", lon_of("point:CP1"), LAT)
+    scenario = _scenario_pupil(scenario, "P1", can_use_collection_point=True)
+    scenario = dataclasses.replace(scenario, collection_points=(point,))
+    am = _edit_stop(R1_AM, 0, location_id="point:CP1")
+    pm = _edit_stop(R1_PM, 3, location_id="point:CP1")
+    plan = dataclasses.replace(with_routes(plan, am, pm), walks=(CollectionWalk("P1", "CP1", 900),))
+    return scenario, plan
+
+
 INJECTIONS: list[tuple[str, Mutation, set[tuple[ViolationKind, str]]]] = [
+    # P1 walks 900 m to a collection point; the policy allows 800 m
+    ("walk_over_limit", _walk_too_far, {(K.WALK, "P1")}),
     # P5's AM route removed and P5 not listed as unassigned
     ("missing", on_plan(lambda p: with_routes(p, drop=("R2-AM",))), {(K.MISSING, "P5")}),
     # P5 routed and also listed as unassigned
