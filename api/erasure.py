@@ -112,6 +112,8 @@ def _amend_plan(session: Session, plan: PlanRow, pupil_id: str, when: str) -> tu
     for unassigned in plan.unassigned:
         unassigned.reason = pattern.sub(ERASED, unassigned.reason)
     plan.summary = scrub(plan.summary, pupil_id)
+    # A walk to a collection point says roughly where the pupil lives: it goes too.
+    plan.walks = [w for w in plan.walks or () if w.get("pupil_id") != pupil_id]
     plan.comparison = scrub(plan.comparison, pupil_id) if plan.comparison is not None else None
     notes = scrub(list(plan.notes), pupil_id)
     if routes:

@@ -91,6 +91,8 @@ class ScenarioRow(Base):
     network: Mapped[dict[str, Any]] = mapped_column(JSON)
     incompatible_pairs: Mapped[list[Any]] = mapped_column(JSON)
     current_routes: Mapped[list[Any]] = mapped_column(JSON)
+    # routing.model.CollectionPoint rows (real public places, no pupil data).
+    collection_points: Mapped[list[Any]] = mapped_column(JSON, default=list)
     num_pupils: Mapped[int] = mapped_column(Integer)
     num_schools: Mapped[int] = mapped_column(Integer)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -173,6 +175,7 @@ class PupilRow(Base):
     has_unsafe_route: Mapped[bool] = mapped_column(Boolean)
     can_use_public_transport: Mapped[bool] = mapped_column(Boolean, server_default=false())
     travel_training_suitable: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    can_use_collection_point: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
     scenario: Mapped[ScenarioRow] = relationship(back_populates="pupils")
     needs: Mapped[PupilNeedsRow] = relationship(
@@ -286,6 +289,8 @@ class PlanRow(Base):
     # request handler must not load); None for plans written before it existed.
     geojson: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     school_ids: Mapped[list[Any]] = mapped_column(JSON)
+    # routing.model.CollectionWalk rows: who walks to which collection point, how far.
+    walks: Mapped[list[Any]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     # routing.lifecycle.PlanStatus; schools see a plan's times only once published.
     status: Mapped[str] = mapped_column(String(20), default="draft", server_default="draft")
@@ -383,6 +388,8 @@ class PlanTripRow(Base):
     # "Amira K." - what a school may see of a name, kept here so the pickup list never
     # has to read the pupils table.
     display_name: Mapped[str] = mapped_column(String(220))
+    # "home", or the collection point's name and the walk to it.
+    pickup_place: Mapped[str] = mapped_column(String(300), default="home", server_default="home")
 
 
 class PlanUnassignedRow(Base):

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from api.convert import to_jsonable
+from api.convert import from_jsonable, to_jsonable
 from api.models import (
     PlanRouteRow,
     PlanRow,
@@ -15,7 +15,18 @@ from api.models import (
     PlanTripRow,
     PlanUnassignedRow,
 )
-from routing.model import Plan, Route, Run, Scenario, Stop, StopKind, Unassigned, UnassignedCode
+from routing.collection_report import pickup_place_words
+from routing.model import (
+    CollectionWalk,
+    Plan,
+    Route,
+    Run,
+    Scenario,
+    Stop,
+    StopKind,
+    Unassigned,
+    UnassignedCode,
+)
 from routing.reports import display_name
 
 
@@ -47,7 +58,11 @@ def plan_summary(scenario: Scenario, plan: Plan) -> dict[str, Any]:
 
 
 def _trips(
-    plan_id: int, route: Route, names: dict[str, str], schools: dict[str, str]
+    plan_id: int,
+    route: Route,
+    names: dict[str, str],
+    schools: dict[str, str],
+    places: dict[str, str],
 ) -> list[PlanTripRow]:
     pickups: dict[str, int] = {}
     dropoffs: dict[str, int] = {}
@@ -67,6 +82,7 @@ def _trips(
             pickup_s=pickup_s,
             dropoff_s=dropoffs.get(pid, pickup_s),
             display_name=names.get(pid, ""),
+            pickup_place=places.get(pid, "home"),
         )
         for pid, pickup_s in pickups.items()
     ]
@@ -90,6 +106,7 @@ def add_plan(
     """
     names = {p.pupil_id: display_name(p) for p in scenario.pupils}
     pupil_school = {p.pupil_id: p.school_id for p in scenario.pupils}
+    places = pickup_place_words(plan, scenario)
     row = PlanRow(
         job_id=job_id,
         scenario_id=scenario_id,
@@ -102,6 +119,7 @@ def add_plan(
         summary=plan_summary(scenario, plan),
         comparison=to_jsonable(comparison) if comparison is not None else None,
         geojson=geojson,
+        walks=to_jsonable(plan.walks),
         school_ids=sorted(
             {pupil_school[pid] for r in plan.routes for pid in r.pupil_ids() if pid in pupil_school}
             | {pupil_school[u.pupil_id] for u in plan.unassigned if u.pupil_id in pupil_school}
@@ -149,7 +167,7 @@ def add_plan(
     session.add(row)
     session.flush()
     for route in plan.routes:
-        session.add_all(_trips(row.id, route, names, pupil_school))
+        session.add_all(_trips(row.id, route, names, pupil_school, places))
     session.flush()
     return row
 
@@ -178,6 +196,7 @@ def school_trips(session: Session, plan_id: int, school_id: str, run: Run | None
         PlanTripRow.vehicle_type,
         PlanTripRow.route_id,
         PlanTripRow.has_assistant,
+        PlanTripRow.pickup_place,
     ).where(PlanTripRow.plan_id == plan_id, PlanTripRow.school_id == school_id)
     if run is not None:
         query = query.where(PlanTripRow.run == run.value)
@@ -227,4 +246,5 @@ def plan_from_row(row: PlanRow) -> Plan:
         solve_seconds=row.solve_seconds,
         objective=row.objective,
         notes=tuple(str(n) for n in row.notes),
+        walks=tuple(from_jsonable(CollectionWalk, w) for w in row.walks or ()),
     )

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from api.convert import from_jsonable, to_jsonable
 from api.models import PupilNeedsRow, PupilRow, ScenarioRow, SchoolRow, VehicleTypeRow
 from routing.model import (
+    CollectionPoint,
     CurrentRoute,
     IncompatiblePair,
     Needs,
@@ -56,6 +57,7 @@ def add_scenario(
         network=to_jsonable(scenario.network),
         incompatible_pairs=to_jsonable(scenario.incompatible_pairs),
         current_routes=to_jsonable(scenario.current_routes),
+        collection_points=to_jsonable(scenario.collection_points),
         num_pupils=len(scenario.pupils),
         num_schools=len(scenario.schools),
         created_by=created_by,
@@ -118,6 +120,7 @@ def add_scenario(
             has_unsafe_route=p.has_unsafe_route,
             can_use_public_transport=p.can_use_public_transport,
             travel_training_suitable=p.travel_training_suitable,
+            can_use_collection_point=p.can_use_collection_point,
         )
         pupil.needs = PupilNeedsRow(
             wheelchair=p.needs.wheelchair,
@@ -182,6 +185,7 @@ def _pupil(r: PupilRow) -> Pupil:
         has_unsafe_route=r.has_unsafe_route,
         can_use_public_transport=r.can_use_public_transport,
         travel_training_suitable=r.travel_training_suitable,
+        can_use_collection_point=r.can_use_collection_point,
     )
 
 
@@ -223,6 +227,9 @@ def load_scenario(session: Session, scenario_id: int) -> tuple[ScenarioRow, Scen
         ),
         current_routes=tuple(from_jsonable(CurrentRoute, x) for x in row.current_routes),
         network=from_jsonable(NetworkSource, row.network),
+        collection_points=tuple(
+            from_jsonable(CollectionPoint, x) for x in row.collection_points or ()
+        ),
     )
     return row, scenario
 

@@ -312,12 +312,23 @@ class PlanSummaryResponse(PlanLifecycleFields):
     routes: list[RouteCostResponse]
 
 
+class WalkResponse(BaseModel):
+    """A pupil picked up (AM) and set down (PM) at a collection point: which, and how far
+    they walk from home (``walk_is_estimated``: straight line x 1.3, no footpath network)."""
+
+    pupil_id: str
+    point_id: str
+    walk_m: int
+    walk_is_estimated: bool
+
+
 class PlanResponse(PlanSummaryResponse):
     """A plan as the officer sees it (VROOM's shape: summary, routes[].steps[], unassigned)."""
 
     routes: list[RouteResponse]  # type: ignore[assignment]
     unassigned: list[UnassignedResponse]
     notes: list[str]
+    walks: list[WalkResponse] = []
 
 
 class PlanListItemResponse(BaseModel):
@@ -419,6 +430,15 @@ def plan_response(plan: PlanRow) -> PlanResponse:
         ],
         unassigned=[unassigned_response(u) for u in plan.unassigned],
         notes=[str(n) for n in plan.notes],
+        walks=[
+            WalkResponse(
+                pupil_id=str(w["pupil_id"]),
+                point_id=str(w["point_id"]),
+                walk_m=int(w["walk_m"]),
+                walk_is_estimated=bool(w["is_estimated"]),
+            )
+            for w in plan.walks or ()
+        ],
     )
 
 
@@ -587,6 +607,7 @@ class PickupResponse(BaseModel):
     vehicle: str
     route_id: str
     has_assistant: bool
+    pickup_place: str = "home"  # or the collection point's name and the walk to it
 
 
 class PickupListResponse(BaseModel):
@@ -609,6 +630,7 @@ def pickup_response(trip: Any) -> PickupResponse:
         vehicle=trip.vehicle_type,
         route_id=trip.route_id,
         has_assistant=trip.has_assistant,
+        pickup_place=getattr(trip, "pickup_place", "home"),
     )
 
 

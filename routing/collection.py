@@ -8,12 +8,16 @@ A pupil is moved from their home to a collection point only when
 - the walk from home to the point is within ``Policy.collection_point_max_walk_m``,
   measured on the scenario's footpath network where it has one (``[network] walk_graph``)
   and otherwise estimated as the straight line x :data:`WALK_CIRCUITY_FACTOR` (labelled);
+- the point is no further from the pupil's school than their home is (straight lines):
+  the walk never takes a pupil away from school, so it cannot lengthen their ride;
 - the point gathers at least ``Policy.collection_point_min_pupils`` such pupils of the
-  same school, so the vehicle makes one stop where it made several.
+  same school and the same need of a passenger assistant (pupils who can share one
+  request, so the vehicle makes one stop where it made several, without spreading an
+  assistant to pupils who do not need one).
 
-Points are chosen greedily per school: the point that gathers the most of the school's
-remaining pupils (shortest total walk on a tie), then the next, until no point gathers
-enough. Everyone else is picked up at home. The decision is :class:`CollectionWalk` rows
+Points are chosen greedily per school and assistant need: the point that gathers the most
+of the remaining pupils (shortest total walk on a tie), then the next, until no point
+gathers enough. Everyone else is picked up at home. The decision is :class:`CollectionWalk` rows
 on the scenario (``Scenario.walks``), which the problem builder reads and the plan states.
 """
 
@@ -78,16 +82,21 @@ def measure_walks(scenario: Scenario, source_dir: Path | None) -> WalkDistances:
     -------
     WalkDistances
         Only pairs within ``collection_point_max_walk_m`` (a walk is never shorter than
-        the straight line, so pairs further apart than the limit are never measured).
+        the straight line, so pairs further apart than the limit are never measured) whose
+        point is no further from the pupil's school than their home.
     """
     limit_m = scenario.policy.collection_point_max_walk_m
     pupils = [p for p in scenario.pupils if can_move(p)]
     points = list(scenario.collection_points)
+    schools = scenario.schools_by_id()
     near: list[tuple[int, int, float]] = []
     for i, pupil in enumerate(pupils):
+        school = schools[pupil.school_id]
+        home_to_school = great_circle_m(pupil.lon, pupil.lat, school.lon, school.lat)
         for j, point in enumerate(points):
             straight = great_circle_m(pupil.lon, pupil.lat, point.lon, point.lat)
-            if straight <= limit_m:
+            towards = great_circle_m(point.lon, point.lat, school.lon, school.lat)
+            if straight <= limit_m and towards <= home_to_school:
                 near.append((i, j, straight))
     if not scenario.network.walk_graph:
         estimated = {
@@ -121,7 +130,7 @@ def measure_walks(scenario: Scenario, source_dir: Path | None) -> WalkDistances:
 
 
 def choose_points(scenario: Scenario, distances: WalkDistances) -> tuple[CollectionWalk, ...]:
-    """The greedy choice of points per school (see the module), as walks.
+    """The greedy choice of points per school and assistant need (see the module), as walks.
 
     Parameters
     ----------
@@ -141,10 +150,11 @@ def choose_points(scenario: Scenario, distances: WalkDistances) -> tuple[Collect
     reach: dict[str, dict[str, int]] = {}  # pupil -> point -> metres
     for (pid, point_id), metres in distances.metres.items():
         reach.setdefault(pid, {})[point_id] = metres
-    by_school: dict[str, list[str]] = {}
+    by_school: dict[tuple[str, bool], list[str]] = {}
     for pupil in scenario.pupils:
         if pupil.pupil_id in reach and can_move(pupil):
-            by_school.setdefault(pupil.school_id, []).append(pupil.pupil_id)
+            key = (pupil.school_id, pupil.needs.needs_assistant)
+            by_school.setdefault(key, []).append(pupil.pupil_id)
     chosen: dict[str, tuple[str, int]] = {}
     order = [c.point_id for c in scenario.collection_points]
     for pupil_ids in by_school.values():
@@ -162,7 +172,8 @@ def _greedy(
     point_order: Sequence[str],
     min_pupils: int,
 ) -> dict[str, tuple[str, int]]:
-    """One school's pupils: repeatedly the point gathering the most (shortest walks on a tie)."""
+    """One school's pupils (of one assistant need): repeatedly the point gathering the most
+    (shortest walks on a tie)."""
     left = set(pupil_ids)
     out: dict[str, tuple[str, int]] = {}
     rank = {point_id: k for k, point_id in enumerate(point_order)}

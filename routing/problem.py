@@ -171,7 +171,8 @@ class _Group:
 
 
 _COLLECTION_NOTE = (
-    "Pupils of one school at one collection point travel as one request (one stop each way)."
+    "Pupils of one school at one collection point travel as one request (one stop each way; "
+    "pupils who need a passenger assistant and pupils who do not, as two)."
 )
 
 
@@ -233,19 +234,19 @@ def _group_pupils(
     points: Mapping[str, str] | None = None,
     max_group: int = 1,
 ) -> tuple[list[_Group], list[tuple[int, ...]], list[str]]:
-    """Merge siblings at one address and school, and pupils of one school at one collection
-    point (``points``: pupil id -> point location id; at most ``max_group`` a request);
-    list groups that must share a vehicle."""
+    """Merge siblings at one address and school, and pupils of one school and assistant
+    need at one collection point (``points``: pupil id -> point location id; at most
+    ``max_group`` a request); list groups that must share a vehicle."""
     notes: list[str] = []
     groups: list[_Group] = []
     by_key: dict[tuple[str, str, float, float], int] = {}
-    by_point: dict[tuple[str, str], int] = {}
+    by_point: dict[tuple[str, str, bool], int] = {}
     sibling_groups: dict[str, list[int]] = {}
     points = points or {}
     for pupil in pupils:
         point = points.get(pupil.pupil_id)
         if point is not None:
-            point_key = (point, pupil.school_id)
+            point_key = (point, pupil.school_id, pupil.needs.needs_assistant)
             idx = by_point.get(point_key)
             if idx is not None and len(groups[idx].pupils) < max_group:
                 members = groups[idx].pupils

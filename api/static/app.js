@@ -1006,7 +1006,8 @@
       `/schools/${encodeURIComponent(schoolId)}/pickups?plan=${planId}&run=${encodeURIComponent(run)}`
     );
     $("school-title").textContent = `Pickup list: ${schoolId}, ${run === "AM" ? "morning" : "afternoon"} (plan #${planId})`;
-    $("pickup-head").textContent = run === "AM" ? "Picked up at home" : "Leaves school";
+    $("pickup-head").textContent = run === "AM" ? "Picked up" : "Leaves school";
+    $("place-head").textContent = run === "AM" ? "Picked up at" : "Set down at";
     $("arrival-head").textContent = run === "AM" ? "Arrives at school" : "Arrives home";
     const pupils = [...list.pupils].sort((a, b) => a.pickup_s - b.pickup_s || a.name.localeCompare(b.name));
     tbody.replaceChildren(
@@ -1018,7 +1019,8 @@
           el("td", {}, hhmm(p.pickup)),
           el("td", {}, hhmm(p.arrival)),
           el("td", {}, `${p.route_id} (${p.vehicle})`),
-          el("td", {}, p.has_assistant ? "yes" : "no")
+          el("td", {}, p.has_assistant ? "yes" : "no"),
+          el("td", {}, p.pickup_place || "home")
         )
       )
     );

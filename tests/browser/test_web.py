@@ -513,6 +513,7 @@ def test_school_sees_only_its_own_pickup_list(page: Any) -> None:
     first = rows.first.locator("td").all_text_contents()
     assert re.fullmatch(r"\d\d:\d\d", first[1]) and re.fullmatch(r"\d\d:\d\d", first[2])
     assert first[4] in ("yes", "no")
+    assert first[5] == "home"  # no collection point in this scenario
     page.select_option("#school-run", "PM")
     expect(page.locator("#pickup-head")).to_have_text("Leaves school")
     assert page.locator("#pickup-table tbody tr").count() == 3

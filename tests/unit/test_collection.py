@@ -3,7 +3,7 @@ and the checker's walk rules.
 
 The world: one special school in Havering and a collection point CP1 1 km west of it.
 P1 and P2 live 200 m and 300 m north and south of CP1 (both marked able); P3 lives 700 m
-east of CP1 (able, but 700 m x 1.3 = 910 m of estimated walk is over the 800 m limit);
+west of CP1 (able, but 700 m x 1.3 = 910 m of estimated walk is over the 800 m limit);
 P4 lives 250 m west of CP1, marked able but a wheelchair user; P5 lives 4 km away.
 """
 
@@ -69,7 +69,7 @@ def world(**policy: object) -> Scenario:
         pupils=(
             _pupil("P1", CP_LON, north(200)),
             _pupil("P2", CP_LON, north(-300)),
-            _pupil("P3", east(700), LAT),
+            _pupil("P3", east(-700), LAT),
             _pupil("P4", east(-250), LAT, wheelchair=True),
             _pupil("P5", east(-4000), north(500), able=False),
         ),
@@ -184,6 +184,24 @@ def test_a_point_serving_one_pupil_is_not_used() -> None:
     assert assign_collection_points(lone, None).walks == ()
 
 
+def test_a_point_away_from_school_is_not_used() -> None:
+    # The school moves 2 km south of CP1: P2, 300 m south, would walk away from it, and
+    # P1 alone (200 m north) is not enough for the point.
+    scenario = world()
+    school = dataclasses.replace(scenario.schools[0], lon=CP_LON, lat=north(-2000))
+    away = dataclasses.replace(scenario, schools=(school,))
+    assert assign_collection_points(away, None).walks == ()
+
+
+def test_pupils_who_need_an_assistant_and_who_do_not_are_not_gathered_together() -> None:
+    scenario = world()
+    pupils = tuple(
+        dataclasses.replace(p, needs=Needs(needs_assistant=True)) if p.pupil_id == "P1" else p
+        for p in scenario.pupils
+    )
+    assert assign_collection_points(dataclasses.replace(scenario, pupils=pupils), None).walks == ()
+
+
 def test_limit_zero_switches_collection_points_off() -> None:
     assert assign_collection_points(world(collection_point_max_walk_m=0), None).walks == ()
 
@@ -293,7 +311,7 @@ def test_checker_rejects_a_pupil_at_a_point_the_plan_does_not_state(planned: Pla
 
 
 def test_walks_are_measured_on_the_footpath_network_where_there_is_one(tmp_path: Path) -> None:
-    # An L-shaped footpath from CP1: 420 m north, then 420 m east. PA at its far end is
+    # An L-shaped footpath from CP1: 420 m north, then 420 m west. PA at its far end is
     # 594 m from CP1 in a straight line (772 m estimated, within 800 m) but walks 840 m.
     import networkx as nx
     import osmnx as ox
@@ -301,7 +319,7 @@ def test_walks_are_measured_on_the_footpath_network_where_there_is_one(tmp_path:
     from routing.matrix import great_circle_m
     from routing.model import NetworkSource
 
-    nodes = {1: (CP_LON, LAT), 2: (CP_LON, north(420)), 3: (east(420), north(420))}
+    nodes = {1: (CP_LON, LAT), 2: (CP_LON, north(420)), 3: (east(-420), north(420))}
     graph = nx.MultiDiGraph(crs="epsg:4326")
     for node, (lon, lat) in nodes.items():
         graph.add_node(node, x=lon, y=lat)
