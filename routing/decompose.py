@@ -398,7 +398,13 @@ def plan_run(
     """
     started = time.monotonic()
     problem, pre_unassigned = build_problem(scenario, matrix, run)
-    whole_run = params.search in ("auto", "alns") and whole_run_searchable(problem)
+    # A solution limit asks for a reproducible plan: the whole-run search stops on the
+    # clock, so it is left out (as solve() leaves the ruin-and-recreate search out).
+    whole_run = (
+        params.search in ("auto", "alns")
+        and params.solution_limit is None
+        and whole_run_searchable(problem)
+    )
     seed_params = replace(params, search="ortools")
     params = seed_params
     if whole_run:

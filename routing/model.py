@@ -734,7 +734,8 @@ class SolveParams:
     the runs the whole-run search leaves to the parts (a ride value, a county-sized run).
     ``executor`` says where parallel pieces run (``local`` process pool or ``ray``, see
     :mod:`routing.executor`); ``solution_limit`` stops each part's OR-Tools search after
-    that many solutions (with a generous time limit, a reproducible plan).
+    that many solutions (with a generous time limit, a reproducible plan; the whole-run
+    search, which stops only on the clock, is then left out).
     """
 
     time_limit_s: float = 60.0
