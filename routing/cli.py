@@ -508,14 +508,8 @@ def _add_replan(sub: Any) -> None:
     rep.set_defaults(func=_cmd_replan)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="schoolrun",
-        description="Plan SEND home-to-school transport: routes, times and costs.",
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
-    sub = parser.add_subparsers(dest="command", required=True)
-
+def _add_plan(sub: Any) -> None:
+    """The `schoolrun plan` sub-command."""
     plan = sub.add_parser("plan", help="plan the AM and PM routes of a scenario folder")
     plan.add_argument("scenario", type=Path, help="scenario folder (see data/README.md)")
     plan.add_argument(
@@ -543,9 +537,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_executor_args(plan, "local")
     plan.set_defaults(func=_cmd_plan)
 
-    _add_replan(sub)
-    _add_edit(sub)
 
+def _add_network(sub: Any) -> None:
+    """The `schoolrun network` sub-command."""
     network = sub.add_parser("network", help="road networks")
     network_sub = network.add_subparsers(dest="network_command", required=True)
     fetch = network_sub.add_parser("fetch", help="download drive and walk graphs (needs internet)")
@@ -554,6 +548,9 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--out", type=Path, required=True, help="folder to save GraphML into")
     fetch.set_defaults(func=_cmd_network_fetch)
 
+
+def _add_bench(sub: Any) -> None:
+    """The `schoolrun bench` sub-command."""
     bench = sub.add_parser("bench", help="run the solver on public benchmark instances")
     bench.add_argument("family", choices=["darp", "vrptw"])
     bench.add_argument("files", nargs="+", type=Path)
@@ -566,11 +563,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.set_defaults(func=_cmd_bench)
 
+
+def _add_eligibility(sub: Any) -> None:
+    """The `schoolrun eligibility` sub-command."""
     elig = sub.add_parser("eligibility", help="who is entitled to transport, and why")
     elig.add_argument("scenario", type=Path)
     elig.add_argument("--out", type=Path, default=Path("out/eligibility"))
     elig.set_defaults(func=_cmd_eligibility)
 
+
+def _add_compare(sub: Any) -> None:
+    """The `schoolrun compare` sub-command."""
     comp = sub.add_parser("compare", help="plan the baseline and what-if variants side by side")
     comp.add_argument("scenario", type=Path)
     comp.add_argument(
@@ -588,6 +591,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_executor_args(comp, None)
     comp.set_defaults(func=_cmd_compare)
 
+
+def _add_tradeoff(sub: Any) -> None:
+    """The `schoolrun tradeoff` sub-command."""
     trade = sub.add_parser(
         "tradeoff", help="plan a sweep of the value of a pupil's minute: cost against rides"
     )
@@ -612,6 +618,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_executor_args(trade, None)
     trade.set_defaults(func=_cmd_tradeoff)
 
+
+def _add_sweep(sub: Any) -> None:
+    """The `schoolrun sweep` sub-command."""
     sweep = sub.add_parser(
         "sweep", help="plan many scenario folders x policy variants (a manifest) in one job"
     )
@@ -622,6 +631,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_executor_args(sweep, "local")
     sweep.set_defaults(func=_cmd_sweep)
 
+
+def _add_modes(sub: Any) -> None:
+    """The `schoolrun modes` sub-command."""
     modes = sub.add_parser("modes", help="every way to school per pupil, priced a year")
     modes.add_argument("scenario", type=Path)
     modes.add_argument("--plan", type=Path, required=True, help="a `schoolrun plan` --out folder")
@@ -629,6 +641,9 @@ def build_parser() -> argparse.ArgumentParser:
     modes.add_argument("--cache-dir", type=Path, default=None, help="travel matrix cache")
     modes.set_defaults(func=_cmd_modes)
 
+
+def _add_lots(sub: Any) -> None:
+    """The `schoolrun lots` sub-command."""
     lots = sub.add_parser("lots", help="group a plan's routes into tender lots with a should-cost")
     lots.add_argument("--plan", type=Path, required=True, help="a `schoolrun plan` --out folder")
     lots.add_argument("--out", type=Path, default=Path("out/lots"))
@@ -638,6 +653,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lots.set_defaults(func=_cmd_lots)
 
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="schoolrun",
+        description="Plan SEND home-to-school transport: routes, times and costs.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_plan(sub)
+    _add_replan(sub)
+    _add_edit(sub)
+    _add_network(sub)
+    _add_bench(sub)
+    _add_eligibility(sub)
+    _add_compare(sub)
+    _add_tradeoff(sub)
+    _add_sweep(sub)
+    _add_modes(sub)
+    _add_lots(sub)
     for entry in entry_points(group="schoolrun.commands"):
         # Other packages (the api service) add their own sub-commands, so this module
         # never imports them.

@@ -66,7 +66,9 @@ def test_twelve_pupils_cost_no_more_than_the_ortools_plan(run: Run) -> None:
     plan = solve(problem, ALNS)
     assert check_plan(scenario, matrix, plan) == []
     assert plan.unassigned == ()
-    assert plan.cost_pence <= ortools.cost_pence
+    # Both searches price in thousandths of a penny; each route's cost is rounded to the
+    # penny on the plan, so a tie in the search may differ by a penny a route.
+    assert plan.cost_pence <= ortools.cost_pence + len(plan.routes)
 
 
 def test_without_mixed_school_routes_each_route_serves_one_school() -> None:
