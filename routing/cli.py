@@ -230,6 +230,7 @@ def _cmd_tradeoff(args: argparse.Namespace) -> int:
     from routing.pipeline import matrix_builder, planner
     from routing.tradeoff import (
         format_tradeoff,
+        parse_comfort,
         parse_values,
         run_tradeoff,
         write_tradeoff_outputs,
@@ -238,6 +239,7 @@ def _cmd_tradeoff(args: argparse.Namespace) -> int:
     _connect(args)
     params = SolveParams(time_limit_s=args.time_limit, seed=args.seed, num_workers=args.workers)
     values = parse_values(args.values)
+    comfort = parse_comfort(args.comfort) if args.comfort else ()
     scenario = load_scenario(args.scenario)
     with ExitStack() as stack:
         pool = None
@@ -249,6 +251,7 @@ def _cmd_tradeoff(args: argparse.Namespace) -> int:
             matrix_builder(args.scenario, cache_dir=args.cache_dir),
             planner(params, source_dir=args.scenario),
             values,
+            comfort=comfort,
             progress=lambda line: print(line, file=sys.stderr),
             executor=pool,
         )
@@ -604,6 +607,13 @@ def _add_tradeoff(sub: Any) -> None:
         default="0,0.02,0.05,0.1,0.2,0.5",
         help="values of one pupil's on-board minute, £, comma-separated (default "
         "0,0.02,0.05,0.1,0.2,0.5; the scenario's own value is always a point)",
+    )
+    trade.add_argument(
+        "--comfort",
+        default="",
+        help="comfort limits to plan too, FACTOR/EXTRA_MIN comma-separated (e.g. "
+        "2/25,1.5/20,0/0: a ride at most max(direct x FACTOR, direct + EXTRA_MIN); 0/0 off), "
+        "each at the scenario's own value of a minute",
     )
     trade.add_argument("--time-limit", type=float, default=60.0, help="seconds per run")
     trade.add_argument(

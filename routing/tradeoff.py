@@ -1,10 +1,17 @@
-"""The cost of children's time: plan a sweep of ``ride_minute_value_gbp`` and chart it.
+"""The cost of children's time: plan a sweep of the ride-time policy and chart it.
 
 ``schoolrun tradeoff SCENARIO --out DIR`` plans the scenario once per value of a pupil's
-on-board minute (the scenario's own value is one point), with the finance what-if
-machinery of :mod:`routing.variants` (each value is a variant
-``ride_minute_value_gbp=X``), and writes ``tradeoff.csv`` (one row per point and one for
-today's arrangement) and ``tradeoff.png`` (day cost against rides over 45 minutes).
+on-board minute (the scenario's own value is one point) and, with ``--comfort``, once per
+comfort limit (``comfort_ride_factor`` / ``comfort_ride_extra_min``, at the scenario's own
+value), with the finance what-if machinery of :mod:`routing.variants` (each point is a
+variant ``ride_minute_value_gbp=X`` or ``comfort_ride_factor=F,comfort_ride_extra_min=M``),
+and writes ``tradeoff.csv`` (one row per point and one for today's arrangement) and
+``tradeoff.png`` (day cost against rides over 45 minutes).
+
+The two levers are searched differently: a ride value above 0 is priced inside the
+OR-Tools parts only (the whole-run search prices vehicles and miles,
+``decompose.whole_run_searchable``), while a comfort limit is a hard rule every search
+keeps, so comfort points get the whole-run search.
 
 :func:`cheapest_meeting` answers the council's question: which is the cheapest plan at
 least ``saving_pct`` cheaper than today **and** with no more rides over 45 minutes than
@@ -36,6 +43,8 @@ DEFAULT_SAVING_PCT = 30.0
 TRADEOFF_COLUMNS = (
     "point",
     "ride_minute_value_gbp",
+    "comfort_ride_factor",
+    "comfort_ride_extra_min",
     "day_cost_gbp",
     "annual_cost_gbp",
     "saving_vs_today_pct",
@@ -69,10 +78,19 @@ class TradeoffPoint:
     num_unassigned: int
     num_flagged: int
     error: str = ""
+    comfort: tuple[float, int] | None = None  # (factor, extra minutes); None: today
 
     @property
     def is_today(self) -> bool:
         return self.value_pence is None
+
+    @property
+    def label(self) -> str:
+        """How the chart names the point: its value, or its comfort limit."""
+        if self.name.startswith(COMFORT_PREFIX) and self.comfort is not None:
+            factor, extra = self.comfort
+            return "no comfort limit" if not (factor or extra) else f"{factor:g}x / +{extra} min"
+        return f"£{(self.value_pence or 0) / 100:.2f}/min"
 
 
 @dataclass(frozen=True)
@@ -112,8 +130,49 @@ def parse_values(text: str) -> tuple[int, ...]:
     return tuple(sorted(pence))
 
 
+COMFORT_PREFIX = "comfort"
+
+
+def parse_comfort(text: str) -> tuple[tuple[float, int], ...]:
+    """``"2/25,1.5/20,0/0"`` -> ((2.0, 25), (1.5, 20), (0.0, 0)): comfort limits to plan.
+
+    Each is ``FACTOR/EXTRA_MIN`` (a ride at most max(direct x FACTOR, direct + EXTRA_MIN));
+    FACTOR 0 or 1..3, EXTRA_MIN a whole number 0..120; 0 switches a term off.
+
+    Raises
+    ------
+    InvalidScenarioError
+        Naming the bad item.
+    """
+    out: list[tuple[float, int]] = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        factor_text, slash, extra_text = part.partition("/")
+        try:
+            factor, extra = float(factor_text), int(extra_text)
+        except ValueError as err:
+            msg = f"--comfort items are FACTOR/EXTRA_MIN such as 1.5/20, got '{part}'."
+            raise InvalidScenarioError(msg) from err
+        if not slash or not (factor == 0 or 1 <= factor <= 3) or not 0 <= extra <= 120:
+            msg = f"--comfort: FACTOR must be 0 or 1..3 and EXTRA_MIN 0..120, got '{part}'."
+            raise InvalidScenarioError(msg)
+        if (factor, extra) not in out:
+            out.append((factor, extra))
+    return tuple(out)
+
+
 def _variant_name(pence: int) -> str:
     return f"ride{pence}p"
+
+
+def _comfort_name(factor: float, extra: int) -> str:
+    return f"{COMFORT_PREFIX}{round(factor * 100)}_{extra}"
+
+
+def _comfort_of(scenario: Scenario) -> tuple[float, int]:
+    policy = scenario.policy
+    return (policy.comfort_ride_factor, policy.comfort_ride_extra_s // 60)
 
 
 def _point(
@@ -122,9 +181,12 @@ def _point(
     row: VariantResult,
     plan: Plan | None,
     scenario: Scenario,
+    comfort: tuple[float, int] | None,
 ) -> TradeoffPoint:
     if row.error or plan is None:
-        return TradeoffPoint(name, value_pence, 0, 0, 0.0, 0.0, 0, 0, 0, 0, 0, error=row.error)
+        return TradeoffPoint(
+            name, value_pence, 0, 0, 0.0, 0.0, 0, 0, 0, 0, 0, error=row.error, comfort=comfort
+        )
     rides = ride_stats(scenario, plan)
     return TradeoffPoint(
         name=name,
@@ -138,6 +200,7 @@ def _point(
         num_vehicles=row.num_vehicles,
         num_unassigned=row.num_unassigned,
         num_flagged=len(plan.flags),
+        comfort=comfort,
     )
 
 
@@ -147,6 +210,7 @@ def run_tradeoff(
     planner: Planner,
     values_pence: Sequence[int],
     *,
+    comfort: Sequence[tuple[float, int]] = (),
     progress: Callable[[str], None] | None = None,
     executor: Executor | None = None,
 ) -> Tradeoff:
@@ -161,6 +225,9 @@ def run_tradeoff(
         As for :func:`routing.variants.compare_variants`.
     values_pence
         The values of one pupil's on-board minute, pence.
+    comfort
+        Comfort limits ``(factor, extra minutes)`` to plan at the scenario's own value (the
+        scenario's own limit is already the value sweep's, so it is not repeated).
     progress
         Called with a line of text as each point starts.
     executor
@@ -169,11 +236,18 @@ def run_tradeoff(
     Returns
     -------
     Tradeoff
-        Points in value order; ``today`` from the scenario's current routes (or None).
+        Value points in value order, then comfort points in the order given; ``today``
+        from the scenario's current routes (or None).
     """
     own = scenario.policy.ride_minute_value_pence
+    own_comfort = _comfort_of(scenario)
     others = [p for p in dict.fromkeys(values_pence) if p != own]
+    limits = [c for c in dict.fromkeys(comfort) if c != own_comfort]
     variants = [f"{_variant_name(p)}=ride_minute_value_gbp={p / 100:.2f}" for p in others]
+    variants += [
+        f"{_comfort_name(f, m)}=comfort_ride_factor={f},comfort_ride_extra_min={m}"
+        for f, m in limits
+    ]
     table = compare_variants(
         scenario,
         matrix_builder,
@@ -184,14 +258,21 @@ def run_tradeoff(
         executor=executor,
     )
     base = table.row(BASELINE_NAME)
-    points = [_point(_variant_name(own), own, base, table.plans.get(BASELINE_NAME), scenario)]
+    baseline_plan = table.plans.get(BASELINE_NAME)
+    points = [_point(_variant_name(own), own, base, baseline_plan, scenario, own_comfort)]
     for p in others:
         name = _variant_name(p)
-        points.append(_point(name, p, table.row(name), table.plans.get(name), scenario))
+        row, plan = table.row(name), table.plans.get(name)
+        points.append(_point(name, p, row, plan, scenario, own_comfort))
     points.sort(key=lambda t: t.value_pence or 0)
+    for f, m in limits:
+        name = _comfort_name(f, m)
+        row, plan = table.row(name), table.plans.get(name)
+        points.append(_point(name, own, row, plan, scenario, (f, m)))
     today = None
     if CURRENT_NAME in table.plans:
-        today = _point("today", None, table.row(CURRENT_NAME), table.plans[CURRENT_NAME], scenario)
+        row, plan = table.row(CURRENT_NAME), table.plans[CURRENT_NAME]
+        today = _point("today", None, row, plan, scenario, None)
     return Tradeoff(scenario.name, table.travel_model, tuple(points), today)
 
 
@@ -230,6 +311,8 @@ def tradeoff_rows(tradeoff: Tradeoff) -> list[dict[str, object]]:
             {
                 "point": p.name,
                 "ride_minute_value_gbp": "" if p.value_pence is None else p.value_pence / 100,
+                "comfort_ride_factor": "" if p.comfort is None else p.comfort[0],
+                "comfort_ride_extra_min": "" if p.comfort is None else p.comfort[1],
                 "day_cost_gbp": round(p.day_cost_pence / 100, 2),
                 "annual_cost_gbp": round(p.annual_cost_pence / 100, 2),
                 "saving_vs_today_pct": "" if p.is_today else _saving_pct(p, tradeoff.today),
@@ -261,17 +344,19 @@ def write_tradeoff_chart(tradeoff: Tradeoff, path: Path, saving_pct: float) -> P
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
     ok = [p for p in tradeoff.points if not p.error]
-    xs = [p.rides_over_45_min for p in ok]
-    ys = [p.day_cost_pence / 100_000 for p in ok]
-    ax.plot(xs, ys, color="#1f4e79", marker="o", zorder=3)
-    for p, x, y in zip(ok, xs, ys, strict=True):
-        ax.annotate(
-            f"£{(p.value_pence or 0) / 100:.2f}/min",
-            (x, y),
-            textcoords="offset points",
-            xytext=(6, 6),
-            fontsize=8,
-        )
+    values = [p for p in ok if not p.name.startswith(COMFORT_PREFIX)]
+    limits = [p for p in ok if p.name.startswith(COMFORT_PREFIX)]
+    for series, style in ((values, {"marker": "o"}), (limits, {"marker": "s", "ls": ":"})):
+        if not series:
+            continue
+        xs = [p.rides_over_45_min for p in series]
+        ys = [p.day_cost_pence / 100_000 for p in series]
+        label = "value of a minute" if series is values else "comfort limit"
+        ax.plot(xs, ys, color="#1f4e79", zorder=3, label=label, **style)  # type: ignore[arg-type]
+        for p, x, y in zip(series, xs, ys, strict=True):
+            ax.annotate(p.label, (x, y), textcoords="offset points", xytext=(6, 6), fontsize=8)
+    if limits:
+        ax.legend(fontsize=8, loc="upper right")
     today = tradeoff.today
     if today is not None and not today.error:
         tx, ty = today.rides_over_45_min, today.day_cost_pence / 100_000
@@ -282,7 +367,7 @@ def write_tradeoff_chart(tradeoff: Tradeoff, path: Path, saving_pct: float) -> P
     ax.set_xlabel(f"Rides over {RIDE_THRESHOLDS_MIN[0]} minutes (AM + PM)")
     ax.set_ylabel("Day cost, £ thousand")
     ax.set_title(
-        f"{tradeoff.scenario_name}: cost against long rides by the value of a pupil's minute",
+        f"{tradeoff.scenario_name}: cost against long rides by ride-time policy",
         fontsize=10,
     )
     ax.grid(True, alpha=0.3)
@@ -323,19 +408,26 @@ def write_tradeoff_outputs(
     ]
 
 
+def _comfort_text(row: dict[str, object]) -> str:
+    if row["comfort_ride_factor"] == "":
+        return ""
+    return f"{row['comfort_ride_factor']}/{row['comfort_ride_extra_min']}"
+
+
 def format_tradeoff(tradeoff: Tradeoff, saving_pct: float = DEFAULT_SAVING_PCT) -> str:
     """The sweep as text lines, with the answer to the council's question."""
     lines = [
-        f"{'point':<10}{'£/min':>7}{'day £':>10}{'saving':>8}{'mean':>7}{'p95':>7}"
+        f"{'point':<15}{'£/min':>7}{'comfort':>9}{'day £':>10}{'saving':>8}{'mean':>7}{'p95':>7}"
         f"{'>45':>6}{'>75':>6}{'vehicles':>10}"
     ]
     for row in tradeoff_rows(tradeoff):
         if "error" in row:
-            lines.append(f"{row['point']!s:<10}  not planned: {row['error']}")
+            lines.append(f"{row['point']!s:<15}  not planned: {row['error']}")
             continue
         saving = row["saving_vs_today_pct"]
         lines.append(
-            f"{row['point']!s:<10}{row['ride_minute_value_gbp']!s:>7}"
+            f"{row['point']!s:<15}{row['ride_minute_value_gbp']!s:>7}"
+            f"{_comfort_text(row):>9}"
             f"{float(str(row['day_cost_gbp'])):>10,.0f}"
             f"{(f'{saving}%' if saving != '' else ''):>8}"
             f"{row['mean_ride_min']!s:>7}{row['p95_ride_min']!s:>7}"

@@ -57,6 +57,12 @@ def _apply_policy(variant: Variant, o: Override, scenario: Scenario) -> Scenario
     if o.key == "ride_minute_value_gbp":
         assert isinstance(value, float)
         return replace(scenario, policy=replace(policy, ride_minute_value_pence=_pence(value)))
+    if o.key == "comfort_ride_factor":
+        assert isinstance(value, float)
+        return replace(scenario, policy=replace(policy, comfort_ride_factor=value))
+    if o.key == "comfort_ride_extra_min":
+        assert isinstance(value, int)
+        return replace(scenario, policy=replace(policy, comfort_ride_extra_s=value * 60))
     assert o.key == "price_factor" and isinstance(value, float)
     factor = Fraction(repr(value))
     types = tuple(

@@ -13,6 +13,10 @@ command line; the API takes the same strings). ``NAME`` is letters, digits, ``_`
 ``budget_pence_per_mile=N``         personal transport budget mileage rate, pence a mile
 ``ride_minute_value_gbp=X``         the value of one pupil's on-board minute, pounds (>= 0,
                                     whole pence), added to the objective
+``comfort_ride_factor=F``           comfort limit: a ride at most the direct trip x F (0 off,
+                                    else 1..3)
+``comfort_ride_extra_min=N``        comfort limit: a ride at most the direct trip + N min
+                                    (0 off, else up to 120)
 ``school:ID:am_shift_min=N``        move school ID's morning bell N minutes (negative =
                                     earlier); ``pm_shift_min`` moves the end of the day,
                                     ``shift_min`` both; ``school:*:...`` every school
@@ -31,9 +35,11 @@ command line; the API takes the same strings). ``NAME`` is letters, digits, ``_`
 Examples: ``ride60=ride_limit_primary_min=60,ride_limit_secondary_min=90``,
 ``bell=school:102362:am_shift_min=15``, ``nomix=mixed_schools=false``,
 ``ptb=budget:P0001;P0002``, ``prices=vehicle_prices:prices_2026.csv``,
-``dearer=price_factor=1.1``. A value may not contain ``,``; a school id or vehicle name
-may not contain ``:``, ``,`` or ``=``. A pupil's own ride limit (``max_ride_min`` in
-pupils.csv) is kept by the ride-limit overrides: they change the policy defaults only.
+``dearer=price_factor=1.1``,
+``comfort=comfort_ride_factor=1.5,comfort_ride_extra_min=20``. A value may not contain
+``,``; a school id or vehicle name may not contain ``:``, ``,`` or ``=``. A pupil's own
+ride limit (``max_ride_min`` in pupils.csv) is kept by the ride-limit overrides: they
+change the policy defaults only.
 
 Every error names the variant and the bad token. :mod:`routing.variants.apply` turns a
 variant into a changed scenario; :func:`describe_variant` says it in words.
@@ -77,6 +83,8 @@ POLICY_KEYS = (
     "assistant_day_gbp",
     "budget_pence_per_mile",
     "ride_minute_value_gbp",
+    "comfort_ride_factor",
+    "comfort_ride_extra_min",
 )
 SCHOOL_KEYS = ("am_shift_min", "pm_shift_min", "shift_min")
 VEHICLE_KEYS = ("day_rate_gbp", "cost_per_mile_gbp", "num_available")
@@ -162,6 +170,14 @@ def _parse_policy(variant: str, token: str, key: str, text: str) -> Override:
         value = float(_number(variant, token, key, text, integer=False))
         if value < 0 or round(value * 100, 6) != round(value * 100):
             raise variant_error(variant, token, f"{key} must be >= 0 in whole pence, got '{text}'")
+    elif key == "comfort_ride_factor":
+        value = float(_number(variant, token, key, text, integer=False))
+        if not (value == 0 or 1 <= value <= 3):
+            raise variant_error(variant, token, f"{key} must be 0 (off) or 1..3, got '{text}'")
+    elif key == "comfort_ride_extra_min":
+        value = _number(variant, token, key, text, integer=True)
+        if not 0 <= value <= 120:
+            raise variant_error(variant, token, f"{key} must be within 0..120, got '{text}'")
     else:
         known = ", ".join(POLICY_KEYS)
         raise variant_error(variant, token, f"unknown setting '{key}'", f"known: {known}")
@@ -284,6 +300,8 @@ def describe_variant(variant: Variant) -> str:
                 "assistant_day_gbp": f"assistant £{o.value}/day",
                 "budget_pence_per_mile": f"budget rate {o.value}p/mile",
                 "ride_minute_value_gbp": f"a pupil's minute on board valued £{o.value:.2f}",
+                "comfort_ride_factor": f"comfort limit {o.value} x the direct trip",
+                "comfort_ride_extra_min": f"comfort limit the direct trip + {o.value} min",
             }
             parts.append(words[o.key])
         elif o.kind is OverrideKind.SCHOOL:

@@ -12,7 +12,13 @@ import pytest
 from routing.cli import main
 from routing.dataset import write_scenario
 from routing.errors import InvalidScenarioError
-from routing.tradeoff import Tradeoff, TradeoffPoint, cheapest_meeting, parse_values
+from routing.tradeoff import (
+    Tradeoff,
+    TradeoffPoint,
+    cheapest_meeting,
+    parse_comfort,
+    parse_values,
+)
 from tests.unit.test_ride_policy import _opposite_sides
 
 
@@ -65,3 +71,32 @@ def test_tradeoff_command_writes_csv_chart_and_answer(tmp_path: Path, capsys) ->
     assert [r["point"] for r in answer["rows"]] == ["today", "ride0p", "ride250p"]
     printed = capsys.readouterr().out
     assert "ride250p" in printed and "tradeoff.png" in printed
+
+
+def test_parse_comfort_gives_pairs_in_order_and_refuses_bad_ones() -> None:
+    assert parse_comfort("2/25, 1.5/20,0/0,2/25") == ((2.0, 25), (1.5, 20), (0.0, 0))
+    for bad in ("1.5", "0.5/20", "2/121", "2/x", "4/10"):
+        with pytest.raises(InvalidScenarioError, match="--comfort"):
+            parse_comfort(bad)
+
+
+def test_a_tight_comfort_limit_is_a_point_of_its_own(tmp_path: Path) -> None:
+    # Sharing one taxi makes A ride about 41 min on a 20 min direct trip: the default
+    # comfort limit allows it, max(1.5 x 20, 20 + 15) = 35 min does not.
+    scenario, _ = _opposite_sides(0)
+    folder = tmp_path / "scenario"
+    write_scenario(scenario, folder)
+    out = tmp_path / "out"
+    argv = ["tradeoff", str(folder), "--out", str(out), "--values", "0", "--time-limit", "1"]
+    assert main([*argv, "--comfort", "1.5/15"]) == 0
+    with (out / "tradeoff.csv").open(encoding="utf-8") as handle:
+        rows = {r["point"]: r for r in csv.DictReader(handle)}
+    assert list(rows) == ["today", "ride0p", "comfort150_15"]
+    own = scenario.policy
+    assert rows["ride0p"]["comfort_ride_factor"] == str(own.comfort_ride_factor)
+    assert rows["ride0p"]["comfort_ride_extra_min"] == str(own.comfort_ride_extra_s // 60)
+    tight = rows["comfort150_15"]
+    assert (tight["comfort_ride_factor"], tight["comfort_ride_extra_min"]) == ("1.5", "15")
+    assert tight["ride_minute_value_gbp"] == "0.0"
+    assert [rows[p]["vehicles"] for p in ("ride0p", "comfort150_15")] == ["1", "2"]
+    assert float(tight["p95_ride_min"]) <= 35.0 < float(rows["ride0p"]["p95_ride_min"])

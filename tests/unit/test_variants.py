@@ -17,6 +17,7 @@ from routing.model import (
     CurrentRoute,
     IncompatiblePair,
     Plan,
+    Policy,
     Pupil,
     Route,
     Run,
@@ -33,6 +34,7 @@ from routing.variants import (
     OverrideKind,
     apply_variant,
     compare_variants,
+    describe_variant,
     format_variant_table,
     parse_variant,
     parse_variants,
@@ -174,6 +176,10 @@ def test_grammar_keeps_several_overrides_in_order() -> None:
         ("my variant=mixed_schools=false", "Variant name 'my variant'"),
         # 'baseline' is the unchanged plan
         ("baseline=mixed_schools=false", "reserved"),
+        # a comfort factor is 0 (off) or 1..3, its extra minutes whole and 0..120
+        ("c=comfort_ride_factor=0.5", "comfort_ride_factor must be 0 \\(off\\) or 1..3"),
+        ("c=comfort_ride_extra_min=121", "comfort_ride_extra_min must be within 0..120"),
+        ("c=comfort_ride_extra_min=2.5", "comfort_ride_extra_min must be a whole number"),
     ],
 )  # fmt: skip
 def test_grammar_errors_name_the_bad_token(text: str, match: str) -> None:
@@ -198,6 +204,20 @@ def test_ride_limits_change_policy_defaults_only() -> None:
     assert changed.policy.max_ride_secondary_s == 5400
     assert changed.name == "var+r"
     assert scenario.policy.max_ride_primary_s == 45 * 60  # the original is untouched
+
+
+def test_comfort_limit_overrides_change_the_policy_and_say_so() -> None:
+    scenario = _scenario()
+    variant = parse_variant("c=comfort_ride_factor=1.5,comfort_ride_extra_min=20")
+    changed = apply_variant(scenario, variant)
+    assert (changed.policy.comfort_ride_factor, changed.policy.comfort_ride_extra_s) == (1.5, 1200)
+    assert changed.policy.comfort_ride_s(30 * 60) == 50 * 60  # max(45, 30 + 20) minutes
+    assert scenario.policy.comfort_ride_factor == Policy().comfort_ride_factor
+    off = apply_variant(scenario, parse_variant("o=comfort_ride_factor=0,comfort_ride_extra_min=0"))
+    assert off.policy.comfort_ride_s(30 * 60) is None
+    assert describe_variant(variant) == (
+        "comfort limit 1.5 x the direct trip; comfort limit the direct trip + 20 min"
+    )
 
 
 def test_bell_shift_moves_one_school_or_all() -> None:
