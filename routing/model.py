@@ -333,7 +333,7 @@ class Policy:
     # the defaults are measured (data/README.md).
     ride_minute_value_pence: int = 0
     comfort_ride_factor: float = 2.0
-    comfort_ride_extra_s: int = 30 * SECONDS_PER_MINUTE
+    comfort_ride_extra_s: int = 25 * SECONDS_PER_MINUTE
     # Collection points (routing.collection; why these defaults: data/README.md): the
     # longest walk from home to a point, 0 switching collection points off, and how many
     # pupils of one school a point must gather before anyone is asked to walk to it.

@@ -300,8 +300,16 @@ def describe_variant(variant: Variant) -> str:
                 "assistant_day_gbp": f"assistant £{o.value}/day",
                 "budget_pence_per_mile": f"budget rate {o.value}p/mile",
                 "ride_minute_value_gbp": f"a pupil's minute on board valued £{o.value:.2f}",
-                "comfort_ride_factor": f"comfort limit {o.value} x the direct trip",
-                "comfort_ride_extra_min": f"comfort limit the direct trip + {o.value} min",
+                "comfort_ride_factor": (
+                    f"comfort limit {o.value} x the direct trip"
+                    if o.value
+                    else "comfort factor off"
+                ),
+                "comfort_ride_extra_min": (
+                    f"comfort limit the direct trip + {o.value} min"
+                    if o.value
+                    else "comfort extra minutes off"
+                ),
             }
             parts.append(words[o.key])
         elif o.kind is OverrideKind.SCHOOL:

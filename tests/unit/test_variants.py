@@ -215,6 +215,7 @@ def test_comfort_limit_overrides_change_the_policy_and_say_so() -> None:
     assert scenario.policy.comfort_ride_factor == Policy().comfort_ride_factor
     off = apply_variant(scenario, parse_variant("o=comfort_ride_factor=0,comfort_ride_extra_min=0"))
     assert off.policy.comfort_ride_s(30 * 60) is None
+    assert describe_variant(parse_variant("o=comfort_ride_factor=0")) == "comfort factor off"
     assert describe_variant(variant) == (
         "comfort limit 1.5 x the direct trip; comfort limit the direct trip + 20 min"
     )
