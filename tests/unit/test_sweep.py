@@ -11,7 +11,7 @@ from routing.cli import main
 from routing.errors import InvalidScenarioError
 from routing.executor import check_kind
 from routing.model import SolveParams
-from routing.sweep import read_manifest
+from routing.sweep import read_manifest, submission_order
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 RIDE60 = 'name = "ride60"\noverrides = "ride_limit_primary_min=60,ride_limit_secondary_min=90"\n'
@@ -57,6 +57,30 @@ def test_manifest_items_are_every_scenario_times_baseline_and_variants(tmp_path:
         ("b", "ride60"),
     ]
     assert manifest.items[0].params == SolveParams(time_limit_s=3.0, num_workers=1)
+
+
+def test_items_are_handed_out_largest_scenario_first_ties_in_manifest_order(
+    tmp_path: Path,
+) -> None:
+    for name, rows in (("small", 2), ("large", 50), ("empty", 0), ("tie", 2)):
+        (tmp_path / name).mkdir()
+        if rows:
+            text = "pupil_id\n" + "".join(f"P{i:04d}\n" for i in range(rows))
+            (tmp_path / name / "pupils.csv").write_text(text, encoding="utf-8")
+    manifest = read_manifest(
+        write(tmp_path, f'scenarios = ["small", "large", "empty", "tie"]\n[[variant]]\n{RIDE60}')
+    )
+    order = [(i.folder.name, i.variant_name) for i in submission_order(manifest.items)]
+    assert order == [
+        ("large", "baseline"),
+        ("large", "ride60"),
+        ("small", "baseline"),
+        ("small", "ride60"),
+        ("tie", "baseline"),
+        ("tie", "ride60"),
+        ("empty", "baseline"),
+        ("empty", "ride60"),
+    ]
 
 
 def test_a_local_sweep_writes_every_row_a_csv_and_a_chart(
