@@ -8,7 +8,7 @@ and then two nodes, interleaved ``--repeats`` times. Writes each run's ``sweep.c
 ``sweep.png`` (with the per-item timeline) under ``--out`` and prints the table of
 docs/ray.md.
 
-    python scripts/ray_scaleout.py --out out/scaleout --repeats 2
+    python scripts/ray_scaleout.py --out out/scaleout --repeats 3 --solution-limit 40
 """
 
 from __future__ import annotations
@@ -103,8 +103,8 @@ def run_on_cluster(manifest: Path, num_nodes: int, out: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("out/scaleout"))
-    parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--solution-limit", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--solution-limit", type=int, default=40)
     args = parser.parse_args()
     manifest = write_manifest(args.out, build_scenarios(args.out), args.solution_limit)
     walls: dict[int, list[float]] = {1: [], 2: []}
