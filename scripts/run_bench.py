@@ -46,6 +46,7 @@ from routing.bench.harness import (  # noqa: E402
 from routing.model import Plan  # noqa: E402
 from routing.problem import Problem  # noqa: E402
 from routing.solver import plan_from_visits  # noqa: E402
+from routing.solver.fleet_search import solve_fleet  # noqa: E402
 from routing.solver.improve import solve_improved, warm_up  # noqa: E402
 from routing.solver.pyvrp_search import solve_vrptw_pyvrp  # noqa: E402
 from routing.solver.space import IndexSpace  # noqa: E402
@@ -66,7 +67,7 @@ LADDERS: dict[str, list[tuple[str, str]]] = {
     "solomon": [("vrptw", p.stem) for p in sorted((DATA / "solomon").glob("*.txt"))],
 }
 FOLDER = {"darp": "cordeau_a", "vrptw": "solomon"}
-SEEDED = {"schoolrun", "improve", "pyvrp"}
+SEEDED = {"schoolrun", "improve", "fleet", "pyvrp"}
 
 
 def _reference(first_solution: str) -> SolverFn:
@@ -101,6 +102,19 @@ def _improved(problem: Problem, time_limit_s: float, seed: int) -> Plan:
     )
 
 
+def _fleet(problem: Problem, time_limit_s: float, seed: int) -> Plan:
+    """The pupils' whole-run search (``fleet_search``) alone, one process: the evidence for
+    whether the benchmarks can run the same search as the pupils (docs/benchmarks-policy.md)."""
+    t0 = time.perf_counter()
+    routes = solve_fleet(IndexSpace(problem), time_limit_s, seed) or []
+    return plan_from_visits(
+        problem,
+        [visits for _, visits in routes],
+        solve_seconds=time.perf_counter() - t0,
+        travel_model="fleet",
+    )
+
+
 def _schoolrun(problem: Problem, time_limit_s: float, seed: int) -> Plan:
     return product_solver_with(IMPROVE_WORKERS)(problem, time_limit_s, seed)
 
@@ -109,6 +123,7 @@ IMPROVE_WORKERS = 1
 SOLVERS: dict[str, tuple[tuple[str, ...], SolverFn]] = {
     "schoolrun": (("darp", "vrptw"), _schoolrun),
     "improve": (("darp", "vrptw"), _improved),
+    "fleet": (("darp", "vrptw"), _fleet),
     "ortools-parallel": (("darp", "vrptw"), _reference("parallel")),
     "ortools-local": (("darp", "vrptw"), _reference("local")),
     "pyvrp": (("vrptw",), _pyvrp),
@@ -169,9 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=1, help="seeds for the seeded solvers")
     ap.add_argument(
         "--solvers",
-        default=",".join(s for s in SOLVERS if s != "improve"),
+        default=",".join(s for s in SOLVERS if s not in ("improve", "fleet")),
         help="comma-separated; 'improve' is routing.solver.improve alone (what 'schoolrun' calls "
-        "for distance problems)",
+        "for distance problems), 'fleet' the pupils' whole-run search alone",
     )
     ap.add_argument("--instances", default="", help="comma-separated subset of the ladder")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
