@@ -26,7 +26,7 @@ import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from routing.errors import InvalidScenarioError
 
@@ -35,7 +35,7 @@ EXECUTOR_KINDS = ("local", "ray")
 RAY_TASK_RETRIES = 3
 """Times Ray runs a task again after its worker process or node died (Ray's default)."""
 
-RAY_SCHEDULING = "SPREAD"
+RAY_SCHEDULING: Final = "SPREAD"
 """Ray's placement of our tasks. Its default ("hybrid") packs the tasks submitted at once
 onto the submitting node until that node is busy, and those queued there stay there: 36
 CPU-bound tasks of 0.4 s on two nodes of 1 CPU went 23 / 13 and the second node stood idle
