@@ -36,6 +36,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from routing.dataset.columns import PUPILS_FILE
 from routing.errors import InvalidScenarioError
 from routing.executor import open_executor, where
 from routing.model import Run, SolveParams
@@ -289,7 +290,7 @@ def submission_order(items: Sequence[SweepItem]) -> list[SweepItem]:
 
     def size(item: SweepItem) -> int:
         try:
-            return (item.folder / "pupils.csv").stat().st_size
+            return (item.folder / PUPILS_FILE).stat().st_size
         except OSError:
             return 0
 
