@@ -79,40 +79,39 @@ def _reference(first_solution: str) -> SolverFn:
     return solve
 
 
-def _pyvrp(problem: Problem, time_limit_s: float, seed: int) -> Plan:
+def _timed_plan(
+    problem: Problem, travel_model: str, search: Callable[[IndexSpace], list[list[int]]]
+) -> Plan:
+    """A search over the problem's index space, timed and built into a Plan."""
     t0 = time.perf_counter()
-    routes = solve_vrptw_pyvrp(IndexSpace(problem), time_limit_s, seed) or []
+    routes = search(IndexSpace(problem))
     return plan_from_visits(
-        problem,
-        routes,
-        solve_seconds=time.perf_counter() - t0,
-        travel_model="pyvrp",
+        problem, routes, solve_seconds=time.perf_counter() - t0, travel_model=travel_model
+    )
+
+
+def _pyvrp(problem: Problem, time_limit_s: float, seed: int) -> Plan:
+    return _timed_plan(
+        problem, "pyvrp", lambda space: solve_vrptw_pyvrp(space, time_limit_s, seed) or []
     )
 
 
 def _improved(problem: Problem, time_limit_s: float, seed: int) -> Plan:
-    t0 = time.perf_counter()
-    space = IndexSpace(problem)
-    routes = solve_improved(space, time_limit_s, seed, num_workers=IMPROVE_WORKERS) or []
-    return plan_from_visits(
-        problem,
-        [visits for _, visits in routes],
-        solve_seconds=time.perf_counter() - t0,
-        travel_model="improve",
-    )
+    def search(space: IndexSpace) -> list[list[int]]:
+        found = solve_improved(space, time_limit_s, seed, num_workers=IMPROVE_WORKERS) or []
+        return [visits for _, visits in found]
+
+    return _timed_plan(problem, "improve", search)
 
 
 def _fleet(problem: Problem, time_limit_s: float, seed: int) -> Plan:
     """The pupils' whole-run search (``fleet_search``) alone, one process: the evidence for
     whether the benchmarks can run the same search as the pupils (docs/benchmarks-policy.md)."""
-    t0 = time.perf_counter()
-    routes = solve_fleet(IndexSpace(problem), time_limit_s, seed) or []
-    return plan_from_visits(
-        problem,
-        [visits for _, visits in routes],
-        solve_seconds=time.perf_counter() - t0,
-        travel_model="fleet",
-    )
+
+    def search(space: IndexSpace) -> list[list[int]]:
+        return [visits for _, visits in solve_fleet(space, time_limit_s, seed) or []]
+
+    return _timed_plan(problem, "fleet", search)
 
 
 def _schoolrun(problem: Problem, time_limit_s: float, seed: int) -> Plan:
