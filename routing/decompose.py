@@ -51,8 +51,8 @@ from routing.model import (
     Unassigned,
     UnassignedCode,
 )
-from routing.problem import Problem, Request, build_problem, restrict
-from routing.rides import count_rides_over
+from routing.problem import COST_UNITS_PER_PENCE, Problem, Request, build_problem, restrict
+from routing.rides import count_rides_over, ride_times_s
 
 if TYPE_CHECKING:
     from routing.matrix import TravelMatrix
@@ -360,11 +360,19 @@ def _not_placed(problem: Problem, reason: str) -> Plan:
 
 def whole_run_searchable(problem: Problem) -> bool:
     """True when the ruin-and-recreate search over the whole run applies: some requests,
-    at most ``WHOLE_RUN_MAX_REQUESTS``, and no ride value in the objective (the search
-    prices vehicles and miles only; OR-Tools' parts price the ride too)."""
-    return 0 < len(problem.requests) <= WHOLE_RUN_MAX_REQUESTS and not any(
-        r.ride_cost_per_s for r in problem.requests
-    )
+    and at most ``WHOLE_RUN_MAX_REQUESTS``."""
+    return 0 < len(problem.requests) <= WHOLE_RUN_MAX_REQUESTS
+
+
+def objective_pence(problem: Problem, plan: Plan) -> float:
+    """What the run's search minimises, in pence: the plan's cost plus, when the policy
+    values a pupil's minute, the value of every planned ride (``Request.ride_cost_per_s``)."""
+    rated = [r for r in problem.requests if r.ride_cost_per_s]
+    if not rated:
+        return float(plan.cost_pence)
+    rides = ride_times_s(plan)
+    value = sum(r.ride_cost_per_s * rides.get((problem.run, r.pupil_ids[0]), 0) for r in rated)
+    return plan.cost_pence + value / COST_UNITS_PER_PENCE
 
 
 def plan_run(
@@ -542,8 +550,11 @@ def _search_whole_run(
         travel_model=seed.travel_model,
         notes=problem.notes,
     )
-    # Never worse than the seed: fewer pupils left out first, then the cost.
-    if (len(final.unassigned), final.cost_pence) > (len(seed.unassigned), seed.cost_pence):
+    # Never worse than the seed: fewer pupils left out first, then the objective.
+    if (len(final.unassigned), objective_pence(problem, final)) > (
+        len(seed.unassigned),
+        objective_pence(problem, seed),
+    ):
         logger.info("%s: the whole-run search kept the parts' plan", problem.name)
         return seed
     return final

@@ -731,7 +731,7 @@ class SolveParams:
     passed to ``solve`` goes to the ruin-and-recreate search) or "ortools" (the parts only,
     as before 2026-12-03); distance problems (the benchmarks) always use the
     ruin-and-recreate search or PyVRP. See ``routing.decompose.whole_run_searchable`` for
-    the runs the whole-run search leaves to the parts (a ride value, a county-sized run).
+    the runs the whole-run search leaves to the parts (a county-sized run).
     ``executor`` says where parallel pieces run (``local`` process pool or ``ray``, see
     :mod:`routing.executor`); ``solution_limit`` stops each part's OR-Tools search after
     that many solutions (with a generous time limit, a reproducible plan; the whole-run

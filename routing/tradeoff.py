@@ -8,10 +8,10 @@ variant ``ride_minute_value_gbp=X`` or ``comfort_ride_factor=F,comfort_ride_extr
 and writes ``tradeoff.csv`` (one row per point and one for today's arrangement) and
 ``tradeoff.png`` (day cost against rides over 45 minutes).
 
-The two levers are searched differently: a ride value above 0 is priced inside the
-OR-Tools parts only (the whole-run search prices vehicles and miles,
-``decompose.whole_run_searchable``), while a comfort limit is a hard rule every search
-keeps, so comfort points get the whole-run search.
+Both levers go through every search: a ride value above 0 is priced in the OR-Tools parts
+(exactly, from the scheduled times) and in the whole-run search (each ride as driven
+without waiting, ``alns_fleet._route_ride``); a comfort limit is a hard rule every search
+keeps.
 
 :func:`cheapest_meeting` answers the council's question: which is the cheapest plan at
 least ``saving_pct`` cheaper than today **and** with no more rides over 45 minutes than

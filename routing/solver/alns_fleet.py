@@ -50,18 +50,20 @@ Inst = namedtuple("Inst", [
     "T", "D", "svc", "e", "lt", "ride", "qs", "qw", "allow", "alone", "school", "grp",
     "gptr", "gmem", "inc", "has_inc", "c_seats", "c_chairs", "c_fixed", "c_perm", "c_tmax",
     "c_type", "c_order", "t_avail", "mixed", "n", "K", "L", "penalty", "max_s", "max_w", "nops",
-    "nbr",
+    "nbr", "rc", "has_rc",
 ])
 """The problem as the kernels read it (see ``routing.solver.improve``)."""
 
-Sol = namedtuple("Sol", ["routes", "rlen", "rtimes", "rdist", "rcost", "rcls", "where", "tused"])
-"""Routes (node ids), service starts, metres, cost, class; each request's route; vehicles in
-use per type."""
+Sol = namedtuple("Sol", [
+    "routes", "rlen", "rtimes", "rdist", "rride", "rcost", "rcls", "where", "tused",
+])
+"""Routes (node ids), service starts, metres, ride value, cost, class; each request's route;
+vehicles in use per type."""
 
 _Work = namedtuple("_Work", [
     "cand_d", "cand_k", "cand_i", "cand_j", "cand_c", "scratch", "tscratch", "ppos",
     "loads", "wloads", "pre_s", "suf_s", "pre_w", "suf_w", "zlate", "cum", "ccache",
-    "kmark", "klist",
+    "kmark", "klist", "rload",
 ])
 """Scratch arrays of the insertion, allocated once per kernel call."""
 
@@ -78,28 +80,31 @@ def _workspace(inst):
         np.empty(m2, np.int64), np.empty(m2, np.int64), np.empty(m2, np.int64),
         np.empty(m2, np.int64), np.empty(m2, np.int64), np.empty(m2, np.int64),
         np.empty(m2, np.int64), np.empty((inst.max_s + 1) * (inst.max_w + 1), np.int64),
-        np.zeros(K + 1, np.int64), np.empty(K + 1, np.int64),
+        np.zeros(K + 1, np.int64), np.empty(K + 1, np.int64), np.empty(m2, np.int64),
     )
 
 
-@njit(cache=True)
-def _type_free(inst, tused, c, cur_type):
-    t = inst.c_type[c]
-    return t == cur_type or inst.t_avail[t] < 0 or tused[t] < inst.t_avail[t]
+# A call between kernels costs about 7 ns for every array it passes (inside a named tuple
+# too): ``inst``, ``sol`` and ``ws`` hold about 60. The helpers called per route or per
+# candidate therefore take the arrays they read, not the tuples (on a7-70, passing the
+# tuples made the insertion about 4x slower than the single-class search's).
 
 
 @njit(cache=True)
-def _pick_class(inst, mask, peak_s, peak_w, cur_type, tused, dist):
-    """The cheapest class in ``mask`` with room for the peaks and a vehicle free; -1 if none."""
+def _cheapest_class(c_order, c_seats, c_chairs, c_fixed, c_perm, c_type, t_avail, mask,
+                    peak_s, peak_w, cur_type, tused, dist):
+    """The cheapest class in ``mask`` with room for the peaks and a vehicle free (its type
+    ``cur_type``, unlimited, or one left); -1 if none."""
     best = -1
     best_cost = _INF
-    for x in range(inst.c_order.shape[0]):
-        c = inst.c_order[x]
-        if (mask >> c) & 1 == 0 or inst.c_seats[c] < peak_s or inst.c_chairs[c] < peak_w:
+    for x in range(c_order.shape[0]):
+        c = c_order[x]
+        if (mask >> c) & 1 == 0 or c_seats[c] < peak_s or c_chairs[c] < peak_w:
             continue
-        if not _type_free(inst, tused, c, cur_type):
+        t = c_type[c]
+        if not (t == cur_type or t_avail[t] < 0 or tused[t] < t_avail[t]):
             continue
-        cost = inst.c_fixed[c] + inst.c_perm[c] * dist
+        cost = c_fixed[c] + c_perm[c] * dist
         if cost < best_cost:
             best_cost = cost
             best = c
@@ -107,61 +112,95 @@ def _pick_class(inst, mask, peak_s, peak_w, cur_type, tused, dist):
 
 
 @njit(cache=True)
-def _route_mask(inst, seq, m):
+def _pick_class(inst, mask, peak_s, peak_w, cur_type, tused, dist):
+    """:func:`_cheapest_class` on the instance's classes."""
+    return _cheapest_class(inst.c_order, inst.c_seats, inst.c_chairs, inst.c_fixed,
+                           inst.c_perm, inst.c_type, inst.t_avail, mask, peak_s, peak_w,
+                           cur_type, tused, dist)
+
+
+@njit(cache=True)
+def _route_mask(allow, n, seq, m):
     """Classes every request on the route may use."""
     mask = np.int64(-1)
     for x in range(m):
-        if seq[x] <= inst.n:
-            mask &= inst.allow[seq[x]]
+        if seq[x] <= n:
+            mask &= allow[seq[x]]
     return mask
 
 
 @njit(cache=True)
-def _route_allows(inst, sol, k, r, pin):
-    """Route-level rules for adding request r to route k: alone, school, incompatible, group."""
-    if pin >= 0 and k != pin:
-        return False
-    m = sol.rlen[k]
+def _route_ride(T, svc, rc, n, seq, m):
+    """The route's ride value: each request's ``rc`` x its ride (end of pickup service to
+    start of drop-off service) driven without waiting, a lower bound of the scheduled ride
+    that the final times (latest in the morning, earliest in the afternoon) come close to.
+
+    Summed per leg: a leg's time counts for every request on board over it, a service for
+    every request on board that is not the one served."""
+    if m == 0:
+        return np.int64(0)
+    total = np.int64(0)
+    w = np.int64(0)
+    for x in range(m):
+        node = seq[x]
+        if node <= n:
+            total += w * svc[node]
+            w += rc[node]
+        else:
+            w -= rc[node - n]
+            total += w * svc[node]
+        if x + 1 < m:
+            total += w * T[node, seq[x + 1]]
+    return total
+
+
+@njit(cache=True)
+def _route_allows(alone, school, inc, has_inc, mixed, n, L, seq, m, r):
+    """Route-level rules for adding request r to a route: alone, school, incompatible."""
     if m == 0:
         return True
-    if inst.alone[r] or m + 2 > inst.L:
+    if alone[r] or m + 2 > L:
         return False
-    seq = sol.routes[k]
     for x in range(m):
         s = seq[x]
-        if s > inst.n:
+        if s > n:
             continue
-        if inst.alone[s] or (inst.mixed == 0 and inst.school[s] != inst.school[r]):
+        if alone[s] or (mixed == 0 and school[s] != school[r]):
             return False
-        if inst.has_inc and inst.inc[r, s]:
+        if has_inc and inc[r, s]:
             return False
     return True
 
 
 @njit(cache=True)
-def _route_bounds(inst, seq, m, ws):
-    """Loads (seats, chairs) after each position with prefix and suffix maxima; latest
-    service starts (windows only, a necessary bound); cum[x] = earliest gap from the start
-    of seq[0] to the start of seq[x]."""
-    T, svc, lt, endn = inst.T, inst.svc, inst.lt, 2 * inst.n + 1
-    loads, wloads, zlate, cum = ws.loads, ws.wloads, ws.zlate, ws.cum
+def _route_bounds(T, svc, lt, qs, qw, rc, has_rc, n, seq, m, loads, wloads, pre_s, suf_s,
+                  pre_w, suf_w, zlate, cum, rload):
+    """Loads (seats, chairs; ride values on board when ``has_rc``) after each position with
+    prefix and suffix maxima; latest service starts (windows only, a necessary bound);
+    cum[x] = earliest gap from the start of seq[0] to the start of seq[x]."""
+    endn = 2 * n + 1
     acc = 0
     wacc = 0
+    racc = 0
     for x in range(m):
-        acc += inst.qs[seq[x]]
-        wacc += inst.qw[seq[x]]
+        acc += qs[seq[x]]
+        wacc += qw[seq[x]]
         loads[x] = acc
         wloads[x] = wacc
-    ws.pre_s[0] = 0
-    ws.pre_w[0] = 0
+        if has_rc:
+            node = seq[x]
+            racc += rc[node] if node <= n else -rc[node - n]
+            rload[x] = racc
+    pre_s[0] = 0
+    pre_w[0] = 0
     for x in range(m):
-        ws.pre_s[x + 1] = max(ws.pre_s[x], loads[x])
-        ws.pre_w[x + 1] = max(ws.pre_w[x], wloads[x])
-    ws.suf_s[m] = 0
-    ws.suf_w[m] = 0
+        pre_s[x + 1] = max(pre_s[x], loads[x])
+        pre_w[x + 1] = max(pre_w[x], wloads[x])
+    suf_s[m] = 0
+    suf_w[m] = 0
     for x in range(m - 1, -1, -1):
-        ws.suf_s[x] = max(ws.suf_s[x + 1], loads[x])
-        ws.suf_w[x] = max(ws.suf_w[x + 1], wloads[x])
+        suf_s[x] = max(suf_s[x + 1], loads[x])
+        suf_w[x] = max(suf_w[x + 1], wloads[x])
     zlate[m] = lt[endn]
     for x in range(m - 1, -1, -1):
         nx = endn if x == m - 1 else seq[x + 1]
@@ -174,34 +213,10 @@ def _route_bounds(inst, seq, m, ws):
 
 
 @njit(cache=True)
-def _class_for(inst, sol, k, mask, ps, pw, dist, ws):
-    """Cached :func:`_pick_class` for route k at peaks (ps, pw)."""
-    if ps > inst.max_s or pw > inst.max_w:
-        return -1
-    key = ps * (inst.max_w + 1) + pw
-    c = ws.ccache[key]
-    if c == -2:
-        cur_type = inst.c_type[sol.rcls[k]] if sol.rlen[k] > 0 else -1
-        c = _pick_class(inst, mask, ps, pw, cur_type, sol.tused, dist)
-        ws.ccache[key] = c
-    return c
-
-
-@njit(cache=True)
-def _add_candidate(ws, nc, delta, k, i, j, c, noise):
-    if nc >= ws.cand_d.shape[0]:
-        return nc
-    ws.cand_d[nc] = delta + (np.random.randint(0, noise + 1) if noise > 0 else 0)
-    ws.cand_k[nc] = k
-    ws.cand_i[nc] = i
-    ws.cand_j[nc] = j
-    ws.cand_c[nc] = c
-    return nc + 1
-
-
-@njit(cache=True)
-def _route_candidates(inst, sol, r, k, ws, nc, noise):
-    """Append the insertions of request r into route k that pass the O(1) pre-filters.
+def _candidates(inst, sol, r, ks, nk, ws, nc, noise):
+    """Append the insertions of request r into routes ``ks[:nk]`` that pass the route's
+    rules and the O(1) pre-filters (one call for all the routes: see the note above
+    :func:`_cheapest_class`).
 
     Row ``nc`` of ``ws.cand_*``: added cost with noise, route, pickup position, drop-off
     position, class; returns the new number of rows.
@@ -211,71 +226,110 @@ def _route_candidates(inst, sol, r, k, ws, nc, noise):
     d = n + r
     endn = 2 * n + 1
     qs, qw = inst.qs[r], inst.qw[r]
-    seq = sol.routes[k]
-    m = sol.rlen[k]
-    times = sol.rtimes[k]
-    _route_bounds(inst, seq, m, ws)
-    loads, wloads, zlate, cum = ws.loads, ws.wloads, ws.zlate, ws.cum
-    mask = _route_mask(inst, seq, m) & inst.allow[r]
-    if mask == 0:
-        return nc
-    ws.ccache[:] = -2
-    old = sol.rcost[k] if m > 0 else 0
-    dist = sol.rdist[k] if m > 0 else 0
-    for i in range(m + 1):
-        prev = 0 if i == 0 else seq[i - 1]
-        nxt = endn if i == m else seq[i]
-        before_s = 0 if i == 0 else loads[i - 1]
-        before_w = 0 if i == 0 else wloads[i - 1]
-        if before_s + qs > inst.max_s or before_w + qw > inst.max_w:
+    max_s, max_w = inst.max_s, inst.max_w
+    loads, wloads, zlate, cum, rload = ws.loads, ws.wloads, ws.zlate, ws.cum, ws.rload
+    pre_s, suf_s, pre_w, suf_w = ws.pre_s, ws.suf_s, ws.pre_w, ws.suf_w
+    ccache = ws.ccache
+    c_order, c_seats, c_chairs = inst.c_order, inst.c_seats, inst.c_chairs
+    c_fixed, c_perm, c_type, t_avail = inst.c_fixed, inst.c_perm, inst.c_type, inst.t_avail
+    tused = sol.tused
+    cand_d, cand_k, cand_i, cand_j, cand_c = ws.cand_d, ws.cand_k, ws.cand_i, ws.cand_j, ws.cand_c
+    room = cand_d.shape[0]
+    for x in range(nk):
+        k = ks[x]
+        seq = sol.routes[k]
+        m = sol.rlen[k]
+        times = sol.rtimes[k]
+        if not _route_allows(inst.alone, inst.school, inst.inc, inst.has_inc, inst.mixed, n,
+                             inst.L, seq, m, r):
             continue
-        dep_prev = e[0] if i == 0 else times[i - 1] + svc[prev]
-        ap = dep_prev + T[prev, p]
-        if ap < e[p]:
-            ap = e[p]
-        if ap > lt[p]:
+        mask = _route_mask(inst.allow, n, seq, m) & inst.allow[r]
+        if mask == 0:
             continue
-        base_i = D[prev, p] + D[p, nxt] - D[prev, nxt]
-        # can anything follow p at position i (j > i)?
-        later_ok = i < m and ap + svc[p] + T[p, nxt] <= zlate[i]
-        run_s = before_s
-        run_w = before_w
-        for j in range(i, m + 1):
-            if j > i:
-                if not later_ok:
-                    break
-                run_s = max(run_s, loads[j - 1])
-                run_w = max(run_w, wloads[j - 1])
-                if run_s + qs > inst.max_s or run_w + qw > inst.max_w:
-                    break
-                pj = seq[j - 1]
-                # ride lower bound along the route (non-decreasing in j)
-                path = T[p, nxt] + cum[j - 1] - cum[i] + svc[pj] + T[pj, d]
-                if path > ride[r]:
-                    break
-                nj = endn if j == m else seq[j]
-                dd = base_i + D[pj, d] + D[d, nj] - D[pj, nj]
-                ad = times[j - 1] + svc[pj] + T[pj, d]
-                if ad < e[d]:
-                    ad = e[d]
-                if ad > lt[d] or ad + svc[d] + T[d, nj] > zlate[j]:
-                    continue
-            else:
-                dd = D[prev, p] + D[p, d] + D[d, nxt] - D[prev, nxt]
-                ad = ap + svc[p] + T[p, d]
-                if ad < e[d]:
-                    ad = e[d]
-                if ad > lt[d] or T[p, d] > ride[r]:
-                    continue
-                if ad + svc[d] + T[d, nxt] > zlate[i]:
-                    continue
-            ps = max(ws.pre_s[i], run_s + qs, ws.suf_s[j])
-            pw = max(ws.pre_w[i], run_w + qw, ws.suf_w[j])
-            c = _class_for(inst, sol, k, mask, ps, pw, dist, ws)
-            if c < 0:
+        _route_bounds(T, svc, lt, inst.qs, inst.qw, inst.rc, inst.has_rc, n, seq, m, loads,
+                      wloads, pre_s, suf_s, pre_w, suf_w, zlate, cum, rload)
+        ccache[:] = -2
+        cur_type = c_type[sol.rcls[k]] if m > 0 else -1
+        old = sol.rcost[k] if m > 0 else 0
+        dist = sol.rdist[k] if m > 0 else 0
+        ride_old = sol.rride[k] if m > 0 else 0
+        for i in range(m + 1):
+            prev = 0 if i == 0 else seq[i - 1]
+            nxt = endn if i == m else seq[i]
+            before_s = 0 if i == 0 else loads[i - 1]
+            before_w = 0 if i == 0 else wloads[i - 1]
+            if before_s + qs > max_s or before_w + qw > max_w:
                 continue
-            delta = inst.c_fixed[c] + inst.c_perm[c] * (dist + dd) - old
-            nc = _add_candidate(ws, nc, delta, k, i, j, c, noise)
+            dep_prev = e[0] if i == 0 else times[i - 1] + svc[prev]
+            ap = dep_prev + T[prev, p]
+            if ap < e[p]:
+                ap = e[p]
+            if ap > lt[p]:
+                continue
+            base_i = D[prev, p] + D[p, nxt] - D[prev, nxt]
+            # ride value: those on board over (prev, nxt) wait for p's detour
+            on_i = 0 if (i == 0 or not inst.has_rc) else rload[i - 1]
+            ride_i = on_i * (T[prev, p] + svc[p] + T[p, nxt] - T[prev, nxt])
+            # can anything follow p at position i (j > i)?
+            later_ok = i < m and ap + svc[p] + T[p, nxt] <= zlate[i]
+            run_s = before_s
+            run_w = before_w
+            for j in range(i, m + 1):
+                if j > i:
+                    if not later_ok:
+                        break
+                    run_s = max(run_s, loads[j - 1])
+                    run_w = max(run_w, wloads[j - 1])
+                    if run_s + qs > max_s or run_w + qw > max_w:
+                        break
+                    pj = seq[j - 1]
+                    # ride lower bound along the route (non-decreasing in j)
+                    path = T[p, nxt] + cum[j - 1] - cum[i] + svc[pj] + T[pj, d]
+                    if path > ride[r]:
+                        break
+                    nj = endn if j == m else seq[j]
+                    dd = base_i + D[pj, d] + D[d, nj] - D[pj, nj]
+                    ad = times[j - 1] + svc[pj] + T[pj, d]
+                    if ad < e[d]:
+                        ad = e[d]
+                    if ad > lt[d] or ad + svc[d] + T[d, nj] > zlate[j]:
+                        continue
+                    rv = 0
+                    if inst.has_rc:
+                        rv = (ride_i + inst.rc[r] * path
+                              + rload[j - 1] * (T[pj, d] + svc[d] + T[d, nj] - T[pj, nj]))
+                else:
+                    dd = D[prev, p] + D[p, d] + D[d, nxt] - D[prev, nxt]
+                    ad = ap + svc[p] + T[p, d]
+                    if ad < e[d]:
+                        ad = e[d]
+                    if ad > lt[d] or T[p, d] > ride[r]:
+                        continue
+                    if ad + svc[d] + T[d, nxt] > zlate[i]:
+                        continue
+                    rv = 0
+                    if inst.has_rc:
+                        rv = inst.rc[r] * T[p, d] + on_i * (
+                            T[prev, p] + svc[p] + T[p, d] + svc[d] + T[d, nxt] - T[prev, nxt])
+                ps = max(pre_s[i], run_s + qs, suf_s[j])
+                pw = max(pre_w[i], run_w + qw, suf_w[j])
+                if ps > max_s or pw > max_w:
+                    continue
+                key = ps * (max_w + 1) + pw  # the class at these peaks, cached per route
+                c = ccache[key]
+                if c == -2:
+                    c = _cheapest_class(c_order, c_seats, c_chairs, c_fixed, c_perm, c_type,
+                                        t_avail, mask, ps, pw, cur_type, tused, dist)
+                    ccache[key] = c
+                if c < 0 or nc >= room:
+                    continue
+                cand_d[nc] = (c_fixed[c] + c_perm[c] * (dist + dd) + ride_old + rv - old
+                              + (np.random.randint(0, noise + 1) if noise > 0 else 0))
+                cand_k[nc] = k
+                cand_i[nc] = i
+                cand_j[nc] = j
+                cand_c[nc] = c
+                nc += 1
     return nc
 
 
@@ -302,35 +356,39 @@ def _first_feasible(inst, sol, r, nc, ws):
     The few cheapest are found by linear scans (most often the first one holds); past
     those, the rest are sorted once.
     """
+    cand_d = ws.cand_d
     for _ in range(min(nc, 6)):
         o = -1
         best = _INF
         for x in range(nc):
-            if ws.cand_d[x] < best:
-                best = ws.cand_d[x]
+            if cand_d[x] < best:
+                best = cand_d[x]
                 o = x
         if o < 0:
             return -1
-        if _exact_ok(inst, sol, r, o, ws):
+        if _exact_ok(inst.T, inst.svc, inst.e, inst.lt, inst.ride, inst.n, inst.c_tmax,
+                     sol.routes, sol.rlen, r, o, ws.cand_k, ws.cand_i, ws.cand_j, ws.cand_c,
+                     ws.scratch, ws.tscratch, ws.ppos):
             return o
-        ws.cand_d[o] = _INF
-    order = np.argsort(ws.cand_d[:nc])
+        cand_d[o] = _INF
+    order = np.argsort(cand_d[:nc])
     for x in range(nc):
         o = order[x]
-        if ws.cand_d[o] >= _INF:
+        if cand_d[o] >= _INF:
             return -1
-        if _exact_ok(inst, sol, r, o, ws):
+        if _exact_ok(inst.T, inst.svc, inst.e, inst.lt, inst.ride, inst.n, inst.c_tmax,
+                     sol.routes, sol.rlen, r, o, ws.cand_k, ws.cand_i, ws.cand_j, ws.cand_c,
+                     ws.scratch, ws.tscratch, ws.ppos):
             return o
     return -1
 
 
 @njit(cache=True)
-def _exact_ok(inst, sol, r, o, ws):
-    k = ws.cand_k[o]
-    w = _splice(sol.routes[k], sol.rlen[k], ws.cand_i[o], ws.cand_j[o], r, inst.n + r,
-                ws.scratch)
-    return _schedule(ws.scratch, w, inst.T, inst.svc, inst.e, inst.lt, inst.ride, inst.n,
-                     inst.c_tmax[ws.cand_c[o]], ws.tscratch, ws.ppos)
+def _exact_ok(T, svc, e, lt, ride, n, c_tmax, routes, rlen, r, o, cand_k, cand_i, cand_j,
+              cand_c, scratch, tscratch, ppos):
+    k = cand_k[o]
+    w = _splice(routes[k], rlen[k], cand_i[o], cand_j[o], r, n + r, scratch)
+    return _schedule(scratch, w, T, svc, e, lt, ride, n, c_tmax[cand_c[o]], tscratch, ppos)
 
 
 @njit(cache=True)
@@ -341,33 +399,30 @@ def _best_insertion(inst, sol, r, pin, ws, noise):
     that route only), checked exactly (:func:`_schedule`) cheapest first; when none
     holds, every other non-empty route is tried the same way.
     """
+    klist = ws.klist
     if pin >= 0:
-        nc = 0
-        if _route_allows(inst, sol, pin, r, pin):
-            nc = _route_candidates(inst, sol, r, pin, ws, 0, noise)
+        klist[0] = pin
+        nc = _candidates(inst, sol, r, klist, 1, ws, 0, noise)
         o = _first_feasible(inst, sol, r, nc, ws)
         if o < 0:
             return _INF, -1, -1, -1, -1
         return ws.cand_d[o], ws.cand_k[o], ws.cand_i[o], ws.cand_j[o], ws.cand_c[o]
     nk = _near_routes(inst, sol, r, ws)
     stamp = ws.kmark[inst.K]
-    nc = 0
-    for x in range(nk):
-        k = ws.klist[x]
-        if _route_allows(inst, sol, k, r, pin):
-            nc = _route_candidates(inst, sol, r, k, ws, nc, noise)
     for k in range(inst.K):
         if sol.rlen[k] == 0:
-            nc = _route_candidates(inst, sol, r, k, ws, nc, noise)
+            klist[nk] = k
+            nk += 1
             break
+    nc = _candidates(inst, sol, r, klist, nk, ws, 0, noise)
     o = _first_feasible(inst, sol, r, nc, ws)
     if o < 0:
-        nc = 0
+        nk = 0
         for k in range(inst.K):
-            if sol.rlen[k] == 0 or ws.kmark[k] == stamp:
-                continue
-            if _route_allows(inst, sol, k, r, pin):
-                nc = _route_candidates(inst, sol, r, k, ws, nc, noise)
+            if sol.rlen[k] > 0 and ws.kmark[k] != stamp:
+                klist[nk] = k
+                nk += 1
+        nc = _candidates(inst, sol, r, klist, nk, ws, 0, noise)
         o = _first_feasible(inst, sol, r, nc, ws)
         if o < 0:
             return _INF, -1, -1, -1, -1
@@ -383,7 +438,7 @@ def _set_class(inst, sol, k, c):
             sol.tused[inst.c_type[old]] -= 1
         sol.tused[inst.c_type[c]] += 1
         sol.rcls[k] = c
-    sol.rcost[k] = inst.c_fixed[c] + inst.c_perm[c] * sol.rdist[k]
+    sol.rcost[k] = inst.c_fixed[c] + inst.c_perm[c] * sol.rdist[k] + sol.rride[k]
 
 
 @njit(cache=True)
@@ -396,6 +451,7 @@ def _insert(inst, sol, k, i, j, r, c, ws):
     _schedule(seq, w, inst.T, inst.svc, inst.e, inst.lt, inst.ride, inst.n, inst.c_tmax[c],
               sol.rtimes[k], ws.ppos)
     sol.rdist[k] = _route_cost(seq, w, inst.D, inst.n)
+    sol.rride[k] = _route_ride(inst.T, inst.svc, inst.rc, inst.n, seq, w) if inst.has_rc else 0
     _set_class(inst, sol, k, c)
     sol.where[r] = k
 
@@ -434,13 +490,15 @@ def _remove(inst, sol, r, ws):
         sol.tused[inst.c_type[c]] -= 1
         sol.rcls[k] = -1
         sol.rdist[k] = 0
+        sol.rride[k] = 0
         sol.rcost[k] = 0
         return
     _schedule(seq, w, inst.T, inst.svc, inst.e, inst.lt, inst.ride, n, inst.c_tmax[c],
               sol.rtimes[k], ws.ppos)
     sol.rdist[k] = _route_cost(seq, w, inst.D, n)
+    sol.rride[k] = _route_ride(inst.T, inst.svc, inst.rc, inst.n, seq, w) if inst.has_rc else 0
     ps, pw = _peaks(inst, seq, w)
-    c2 = _pick_class(inst, _route_mask(inst, seq, w), ps, pw, inst.c_type[c], sol.tused,
+    c2 = _pick_class(inst, _route_mask(inst.allow, n, seq, w), ps, pw, inst.c_type[c], sol.tused,
                      sol.rdist[k])
     if c2 >= 0 and c2 != c and (inst.c_tmax[c2] >= inst.c_tmax[c] or _schedule(
             seq, w, inst.T, inst.svc, inst.e, inst.lt, inst.ride, n, inst.c_tmax[c2],
@@ -666,6 +724,7 @@ def _copy(src, dst):
     dst.rlen[:] = src.rlen
     dst.rtimes[:, :] = src.rtimes
     dst.rdist[:] = src.rdist
+    dst.rride[:] = src.rride
     dst.rcost[:] = src.rcost
     dst.rcls[:] = src.rcls
     dst.where[:] = src.where
@@ -675,7 +734,8 @@ def _copy(src, dst):
 @njit(cache=True)
 def _clone(sol):
     return Sol(sol.routes.copy(), sol.rlen.copy(), sol.rtimes.copy(), sol.rdist.copy(),
-               sol.rcost.copy(), sol.rcls.copy(), sol.where.copy(), sol.tused.copy())
+               sol.rride.copy(), sol.rcost.copy(), sol.rcls.copy(), sol.where.copy(),
+               sol.tused.copy())
 
 
 @njit(cache=True)

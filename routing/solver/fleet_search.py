@@ -6,7 +6,9 @@ its seat already taken, its cost in the class's fixed cost), travelling alone,
 incompatible pairs, siblings together (hard), vehicle requirements, shift, fleet limits
 per type, mixed-school routes on or off, day rate + mileage. The arrays are a view of the
 index space (start depot, pickups, drop-offs, end depot), taken from the space's
-matrices and windows. Not yet in the objective: the ride value (``ride_cost_per_s``).
+matrices and windows. When the council values a pupil's minute (``ride_cost_per_s``), each
+route's cost also holds its rides' value, timed as driven without waiting
+(``alns_fleet._route_ride``).
 
 An insertion looks at the routes of the request's ``NEIGHBOURS`` nearest requests (by
 home and by school, over the whole run) and one empty route first, every other route only
@@ -43,6 +45,10 @@ NEIGHBOURS = 40
 """An insertion looks first at the routes of a request's this many nearest requests (by
 home and by school) and one empty route; every other route only when none of those can
 take it (a granular neighbourhood: Toth & Vigo 2003)."""
+
+GRANULAR_MIN_REQUESTS = 160
+"""Below this many requests every insertion tries every route (the neighbourhood would
+cover most routes anyway, and the benchmarks' small instances lose quality without it)."""
 
 ROUTE_NODES_PER_PLACE = 4
 """Pupil problems: a route holds at most this many nodes per place of its roomiest class
@@ -131,7 +137,10 @@ def _request_arrays(space: IndexSpace) -> dict[str, Any]:
     for a, b in pairs:
         inc[a, b] = inc[b, a] = 1
     h0, h1 = problem.horizon_s
+    rc = [0] + [r.ride_cost_per_s for r in reqs]
     return {
+        "rc": np.asarray(rc, dtype=np.int64),
+        "has_rc": any(rc),
         "ride": np.asarray(
             [0] + [h1 - h0 + 1 if r.max_ride_s is None else r.max_ride_s for r in reqs],
             dtype=np.int64,
@@ -199,7 +208,7 @@ def _inst(space: IndexSpace) -> alns_fleet.Inst:
         L=L,
         penalty=penalty,
         nops=5,
-        nbr=nearest_requests(D, n, NEIGHBOURS),
+        nbr=nearest_requests(D, n, NEIGHBOURS if n >= GRANULAR_MIN_REQUESTS else n),
         **req,
         **cls,
     )
@@ -212,6 +221,7 @@ def _empty_sol(inst: alns_fleet.Inst) -> alns_fleet.Sol:
         rlen=np.zeros(K, dtype=np.int64),
         rtimes=np.zeros((K, L), dtype=np.int64),
         rdist=np.zeros(K, dtype=np.int64),
+        rride=np.zeros(K, dtype=np.int64),
         rcost=np.zeros(K, dtype=np.int64),
         rcls=np.full(K, -1, dtype=np.int64),
         where=np.full(inst.n + 1, -1, dtype=np.int64),
@@ -262,7 +272,8 @@ def _load_initial(inst: alns_fleet.Inst, sol: alns_fleet.Sol, initial: list[Sear
         sol.rtimes[k, : seq.size] = times
         sol.rdist[k] = alns._route_cost(seq, seq.size, inst.D, inst.n)
         sol.rcls[k] = ci
-        sol.rcost[k] = inst.c_fixed[ci] + inst.c_perm[ci] * sol.rdist[k]
+        sol.rride[k] = alns_fleet._route_ride(inst.T, inst.svc, inst.rc, inst.n, seq, seq.size)
+        sol.rcost[k] = inst.c_fixed[ci] + inst.c_perm[ci] * sol.rdist[k] + sol.rride[k]
         sol.tused[t] += 1
         for node in seq:
             if node <= inst.n:

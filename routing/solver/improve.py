@@ -34,7 +34,7 @@ from routing.solver.fleet_search import (
     solve_fleet,
 )
 from routing.solver.pyvrp_search import solve_vrptw_pyvrp, vrptw_shape
-from routing.solver.schedule import route_cost
+from routing.solver.schedule import ride_value, route_cost
 from routing.solver.space import IndexSpace, Visit
 
 logger = logging.getLogger(__name__)
@@ -279,11 +279,13 @@ def supported(problem: Problem) -> bool:
 
 
 def routes_cost(space: IndexSpace, routes: list[SearchRoute]) -> int:
-    """Objective units of (class, visits) routes (depot legs included)."""
-    return sum(
-        route_cost(space, space.vehicle_of_class(ci), [space.visit_node(v) for v in visits])
-        for ci, visits in routes
-    )
+    """Objective units of (class, visits) routes (depot legs included), with the rides'
+    value when the policy prices a minute (:func:`~routing.solver.schedule.ride_value`)."""
+    total = 0
+    for ci, visits in routes:
+        seq = [space.visit_node(v) for v in visits]
+        total += route_cost(space, space.vehicle_of_class(ci), seq) + ride_value(space, seq)
+    return total
 
 
 def solve_improved(

@@ -205,6 +205,25 @@ def route_distance_m(space: IndexSpace, veh: Vehicle, seq: Sequence[int]) -> int
     return int(sum(space.distance_m[a, b] for a, b in itertools.pairwise(path)))
 
 
+def ride_value(space: IndexSpace, seq: Sequence[int]) -> int:
+    """Objective units of the route's rides (``Request.ride_cost_per_s`` x ride), each
+    ride timed as driven without waiting: the measure the whole-run search prices
+    (``alns_fleet._route_ride``), 0 when the policy puts no value on a minute."""
+    total = 0
+    on_board = 0
+    for k, n in enumerate(seq):
+        node = space.nodes[n]
+        rate = space.requests[node.request_idx].ride_cost_per_s
+        if not node.is_pickup:
+            on_board -= rate
+        total += on_board * int(space.service_s[n])
+        if node.is_pickup:
+            on_board += rate
+        if k + 1 < len(seq):
+            total += on_board * int(space.travel_s[n, seq[k + 1]])
+    return total
+
+
 def route_cost(space: IndexSpace, veh: Vehicle, seq: list[int]) -> int:
     """Objective units: metres (distance problems), or fixed cost + cost per metre."""
     cls = space.problem.vehicle_classes[veh.cls_idx]
