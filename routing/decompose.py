@@ -69,13 +69,14 @@ MERGE_MARGIN_S = 2.0
 MIN_PART_LIMIT_S = 1.0
 """No part is given less search time than this (its first solution needs some)."""
 
-SEED_SHARE = 0.4
+SEED_SHARE = 0.15
 """With ``SolveParams.search`` "auto" (the default) or "alns": the parts (OR-Tools from
 the warm start) get this share of the run's time; their merged plan then seeds the
 ruin-and-recreate search over the whole run, which moves pupils across the parts' seams,
-for the rest. Measured on Havering AM, cost only, 120 s, one seed each, back to back on
-the shared machine (load 18-22, docs/benchmarks-policy.md): parts 25% / search 75%:
-£10,049; 40/60: £9,963; 60/40: £10,266; the parts alone (OR-Tools, 100%): £11,601."""
+for the rest. Havering AM, the default policy, 120 s, seed 0, quiet machine, after the
+search's kernels became twice as fast (2026-12-07, docs/benchmarks-policy.md): parts 40%:
+£10,248; 15%: £10,163. (On 2026-12-03, the slower search, cost only, load 18-22: 25%
+£10,049; 40% £9,963; 60% £10,266; the parts alone £11,601.)"""
 
 
 WHOLE_RUN_MAX_REQUESTS = 2000

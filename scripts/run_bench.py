@@ -105,8 +105,8 @@ def _improved(problem: Problem, time_limit_s: float, seed: int) -> Plan:
 
 
 def _fleet(problem: Problem, time_limit_s: float, seed: int) -> Plan:
-    """The pupils' whole-run search (``fleet_search``) alone, one process: the evidence for
-    whether the benchmarks can run the same search as the pupils (docs/benchmarks-policy.md)."""
+    """The ruin-and-recreate search (``fleet_search``) alone, from scratch, one process (the
+    ``schoolrun`` column runs it from an OR-Tools start)."""
 
     def search(space: IndexSpace) -> list[list[int]]:
         return [visits for _, visits in solve_fleet(space, time_limit_s, seed) or []]
@@ -305,8 +305,8 @@ def _report(
         "gap to the best-known value; `infeasible (k/s)` = k of s plans failed the "
         "checker or left a request unserved.",
         "- schoolrun = `routing.solver.solve` (the product's solver as committed; for these "
-        "distance problems it runs `routing.solver.improve`: the ALNS of "
-        "`routing/solver/alns.py` for "
+        "distance problems it runs `routing.solver.improve`: the pupils' ruin-and-recreate "
+        "search (`routing/solver/fleet_search.py`) for "
         f"DARP, PyVRP for VRPTW shapes; {args.workers} search process(es) per solve, "
         "`--workers`); improve = `routing.solver.improve.solve_improved` called directly; "
         "ortools-parallel / ortools-local = `scripts/reference_ortools.py` (plain OR-Tools, "

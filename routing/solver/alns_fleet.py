@@ -27,8 +27,9 @@ cost, with O(1) load and window pre-filters, so the exact check runs on few.
 Nodes: 0 start depot, 1..n pickups, n+1..2n drop-offs (request r: r and n+r), 2n+1 end
 depot. All numbers are int64 in Problem units. The kernels are numba-compiled and take
 plain arrays in two named tuples (``Inst``: the problem; ``Sol``: the routes), so they
-carry no type hints (numba infers the types at the first call). The route schedule
-(:func:`routing.solver.alns._schedule`) is the single-class search's.
+carry no type hints (numba infers the types at the first call). The route schedule is
+:func:`routing.solver.route_kernels._schedule`. The benchmarks (the literature's DARP: one
+class, seats only, distance) run this same search.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
-from routing.solver.alns import _route_cost, _schedule, _splice
+from routing.solver.route_kernels import _route_cost, _schedule, _splice
 
 # fmt: off
 # The kernels take long argument lists (numba compiles plain arrays); they are kept

@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from routing.problem import ObjectiveKind, Problem
-from routing.solver import alns, alns_fleet
+from routing.solver import alns_fleet, route_kernels
 from routing.solver.space import IndexSpace, Visit
 
 logger = logging.getLogger(__name__)
@@ -239,7 +239,7 @@ def _visit(inst: alns_fleet.Inst, node: int, start_s: int) -> Visit:
 
 
 def _schedule(inst: alns_fleet.Inst, seq: IntArray, cls_idx: int) -> IntArray:
-    return alns.schedule_route(  # type: ignore[no-any-return]
+    return route_kernels.schedule_route(  # type: ignore[no-any-return]
         seq, inst.T, inst.svc, inst.e, inst.lt, inst.ride, inst.n, int(inst.c_tmax[cls_idx])
     )
 
@@ -270,7 +270,7 @@ def _load_initial(inst: alns_fleet.Inst, sol: alns_fleet.Sol, initial: list[Sear
         sol.routes[k, : seq.size] = seq
         sol.rlen[k] = seq.size
         sol.rtimes[k, : seq.size] = times
-        sol.rdist[k] = alns._route_cost(seq, seq.size, inst.D, inst.n)
+        sol.rdist[k] = route_kernels._route_cost(seq, seq.size, inst.D, inst.n)
         sol.rcls[k] = ci
         sol.rride[k] = alns_fleet._route_ride(inst.T, inst.svc, inst.rc, inst.n, seq, seq.size)
         sol.rcost[k] = inst.c_fixed[ci] + inst.c_perm[ci] * sol.rdist[k] + sol.rride[k]
@@ -419,7 +419,7 @@ def solve_fleet(
     started = time.monotonic()
     inst = _inst(space)
     sol = _empty_sol(inst)
-    alns._seed(seed)
+    route_kernels._seed(seed)
     if initial:
         _load_initial(inst, sol, initial)
     _construct(inst, sol)

@@ -1,13 +1,10 @@
-"""The ruin-and-recreate search (``alns``, ``fleet_search``) and PyVRP over the index space.
+"""The ruin-and-recreate search (``fleet_search``) and PyVRP over the index space.
 
 :func:`solve_improved` runs the search that fits a problem: PyVRP for plain VRPTW shapes
-(``pyvrp_search``), the numba ALNS (``alns``) for one vehicle class with seats only (the
-literature's DARP), the same search with vehicle classes as a route attribute
-(``fleet_search``) for the pupils' full model; ``num_workers`` seeds in parallel. It
-returns (class, visits) per route in the space's request order; ``routing.solver.solve``
-builds the Plan from them. The ALNS's arrays are a view
-of the index space (start depot, pickups, drop-offs, end depot), taken from the space's
-matrices and windows, not built again from the problem.
+(``pyvrp_search``), else the numba ruin-and-recreate search with vehicle classes as a
+route attribute (``fleet_search``): the pupils' full model and the literature's DARP (the
+benchmarks) alike; ``num_workers`` processes in parallel. It returns (class, visits) per
+route in the space's request order; ``routing.solver.solve`` builds the Plan from them.
 
 The heuristics never decide feasibility: every plan still goes through the checker.
 """
@@ -16,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
@@ -24,258 +21,19 @@ import numpy.typing as npt
 from routing.executor import open_executor
 from routing.model import Run
 from routing.problem import ObjectiveKind, Problem, Request, VehicleClass
-from routing.solver import alns
-from routing.solver.fleet_search import (
-    Annealing,
-    SearchRoute,
-    anneal_in_chunks,
-    fleet_supported,
-    ruin_sizes,
-    solve_fleet,
-)
+from routing.solver.fleet_search import Annealing, SearchRoute, fleet_supported, solve_fleet
 from routing.solver.pyvrp_search import solve_vrptw_pyvrp, vrptw_shape
 from routing.solver.schedule import ride_value, route_cost
-from routing.solver.space import IndexSpace, Visit
+from routing.solver.space import IndexSpace
 
 logger = logging.getLogger(__name__)
 
 IntArray = npt.NDArray[np.int64]
 
 
-def alns_supported(problem: Problem) -> bool:
-    """True when :func:`solve_alns` models every rule of the Problem.
-
-    One vehicle class; seats only (no wheelchair places, no pupils who travel alone); no
-    incompatible pairs or sibling groups; every request allowed on the class.
-    """
-    if len(problem.vehicle_classes) != 1 or problem.incompatible or problem.same_vehicle:
-        return False
-    vc = problem.vehicle_classes[0]
-    return bool(problem.requests) and all(
-        r.wheelchairs == 0
-        and not r.travel_alone
-        and (not r.needs_assistant or vc.has_assistant)
-        and (r.allowed_vehicle_types is None or vc.vehicle_type in r.allowed_vehicle_types)
-        and r.seats <= vc.seats
-        for r in problem.requests
-    )
-
-
-@dataclass(frozen=True)
-class _Arrays:
-    """The ALNS's view of the space: 0 start, 1..n pickups, n+1..2n drop-offs, 2n+1 end."""
-
-    T: IntArray
-    D: IntArray
-    svc: IntArray
-    e: IntArray
-    lt: IntArray
-    ride: IntArray
-    q: IntArray
-    n: int
-    K: int
-    cap: int
-    tmax: int
-    fixed: int
-
-    def node(self, visit: Visit) -> int:
-        return visit.request_idx + 1 + (0 if visit.is_pickup else self.n)
-
-    def visit(self, node: int, start_s: int) -> Visit:
-        n = self.n
-        return Visit(int(node - 1) if node <= n else int(node - n - 1), bool(node <= n), start_s)
-
-
-def _arrays(space: IndexSpace) -> _Arrays:
-    problem = space.problem
-    vc = problem.vehicle_classes[0]
-    n = len(space.requests)
-    start, end = space.class_terminals(0)
-    view = np.asarray(
-        [start]
-        + [space.pickup_node(i) for i in range(n)]
-        + [space.dropoff_node(i) for i in range(n)]
-        + [end],
-        dtype=np.int64,
-    )
-    pair = np.ix_(view, view)
-    is_distance = problem.objective is ObjectiveKind.DISTANCE
-    per_m = 1 if is_distance else max(1, vc.cost_per_m)
-    h0, h1 = problem.horizon_s
-    big = h1 - h0 + 1
-    ride = [0] + [big if r.max_ride_s is None else r.max_ride_s for r in space.requests]
-    seats = [r.seats for r in space.requests]
-    caps = [x for x in (problem.max_vehicles, vc.num_available, n) if x is not None]
-    return _Arrays(
-        T=space.travel_s[pair],
-        D=space.distance_m[pair] * per_m,
-        svc=space.service_s[view],
-        e=space.window_open_s[view],
-        lt=space.window_close_s[view],
-        ride=np.asarray(ride, dtype=np.int64),
-        q=np.asarray([0, *seats, *(-s for s in seats), 0], dtype=np.int64),
-        n=n,
-        K=min(caps),
-        cap=vc.seats,
-        tmax=vc.max_duration_s,
-        fixed=0 if is_distance else vc.fixed_cost,
-    )
-
-
-@dataclass
-class _State:
-    """Routes of the ALNS (current and best), as numba reads and writes them."""
-
-    routes: IntArray
-    rlen: IntArray
-    rtimes: IntArray
-    rcost: IntArray
-    where: IntArray
-    best_routes: IntArray
-    best_rlen: IntArray
-
-    @classmethod
-    def empty(cls, a: _Arrays) -> _State:
-        maxl = 2 * a.n + 2
-        routes = np.zeros((a.K, maxl), dtype=np.int64)
-        rlen = np.zeros(a.K, dtype=np.int64)
-        return cls(
-            routes=routes,
-            rlen=rlen,
-            rtimes=np.zeros((a.K, maxl), dtype=np.int64),
-            rcost=np.zeros(a.K, dtype=np.int64),
-            where=np.full(a.n + 1, -1, dtype=np.int64),
-            best_routes=routes.copy(),
-            best_rlen=rlen.copy(),
-        )
-
-
-def _schedule(a: _Arrays, seq: IntArray) -> IntArray:
-    return alns.schedule_route(seq, a.T, a.svc, a.e, a.lt, a.ride, a.n, a.tmax)  # type: ignore[no-any-return]
-
-
-def _load_initial(a: _Arrays, st: _State, initial: list[list[Visit]]) -> None:
-    """Start from given routes; a route infeasible under this model is rebuilt."""
-    for k, visits in enumerate(initial[: a.K]):
-        seq = np.asarray([a.node(v) for v in visits], dtype=np.int64)
-        times = _schedule(a, seq)
-        if times.size != seq.size:
-            continue  # not feasible under our model: rebuild those requests
-        st.routes[k, : seq.size] = seq
-        st.rlen[k] = seq.size
-        st.rtimes[k, : seq.size] = times
-        st.rcost[k] = alns._route_cost(seq, seq.size, a.D, a.n)
-        for node in seq:
-            if node <= a.n:
-                st.where[node] = k
-
-
-def _construct(a: _Arrays, st: _State) -> None:
-    """Insert every request not yet placed, in order of its earliest pickup."""
-    n = a.n
-    first = [min(a.e[r], a.e[n + r] - a.ride[r]) for r in range(1, n + 1)]
-    order = np.argsort(first, kind="stable").astype(np.int64) + 1
-    # fmt: off
-    alns._construct(
-        a.T, a.D, a.svc, a.e, a.lt, a.ride, a.q, n, a.K, a.cap, a.tmax, a.fixed, order,
-        st.routes, st.rlen, st.rtimes, st.rcost, st.where,
-    )
-    # fmt: on
-    st.best_routes[:, :] = st.routes
-    st.best_rlen[:] = st.rlen
-
-
-def _anneal(
-    a: _Arrays, st: _State, deadline: float, time_limit_s: float, how: Annealing
-) -> tuple[int, int]:
-    """Run the ALNS until ``deadline``; (best objective, iterations)."""
-    n, K = a.n, a.K
-    penalty = int(20 * max(1, int(a.D.max())))
-    unassigned = int((st.where[1:] < 0).sum())
-    dist0 = int(sum(st.rcost[k] + (a.fixed if st.rlen[k] else 0) for k in range(K)))
-    qmin, qmax = ruin_sizes(how, n)
-    noise = max(1, int(0.02 * a.D.max()))
-
-    def step(chunk: int, temp: float, best_obj: int) -> int:
-        # fmt: off
-        return int(alns._run(
-            a.T, a.D, a.svc, a.e, a.lt, a.ride, a.q, n, K, a.cap, a.tmax, a.fixed, penalty,
-            st.routes, st.rlen, st.rtimes, st.rcost, st.where, st.best_routes, st.best_rlen,
-            best_obj, chunk, temp, temp * 0.98, qmin, qmax, noise,
-        ))
-        # fmt: on
-
-    return anneal_in_chunks(step, dist0 + unassigned * penalty, dist0, deadline, time_limit_s, how)
-
-
-def _best_visits(space: IndexSpace, a: _Arrays, st: _State) -> list[list[Visit]]:
-    out: list[list[Visit]] = []
-    for k in range(a.K):
-        m = int(st.best_rlen[k])
-        if m == 0:
-            continue
-        seq = st.best_routes[k, :m].copy()
-        times = _schedule(a, seq)
-        if times.size != m:  # cannot happen: every kept route passed the same check
-            logger.warning("%s: ALNS route %d failed its schedule; dropped", space.problem.name, k)
-            continue
-        out.append([a.visit(node, int(t)) for node, t in zip(seq, times, strict=True)])
-    return out
-
-
-def solve_alns(
-    space: IndexSpace,
-    time_limit_s: float,
-    seed: int = 0,
-    *,
-    initial: list[list[Visit]] | None = None,
-    how: Annealing | None = None,
-) -> list[list[Visit]] | None:
-    """Ruin-and-recreate search (``routing.solver.alns``) for a supported problem.
-
-    Parameters
-    ----------
-    space
-        The index space of a Problem for which :func:`alns_supported` holds (else None).
-    time_limit_s
-        Wall-clock budget, seconds (the first call in a process also compiles, ~10 s,
-        unless numba's on-disk cache is warm: see :func:`warm_up`).
-    seed
-        Random seed.
-    initial
-        A plan to start from (visit sequences); requests it leaves out are inserted first.
-    how
-        Annealing schedule and ruin sizes (default: :class:`Annealing`'s).
-
-    Returns
-    -------
-    list of routes, or None
-        Visit sequences with feasible service starts (Problem units); requests that no
-        insertion could place are left out (the caller reports them unassigned).
-    """
-    if not alns_supported(space.problem):
-        return None
-    started = time.monotonic()
-    a = _arrays(space)
-    st = _State.empty(a)
-    alns._seed(seed)
-    if initial:
-        _load_initial(a, st, initial)
-    _construct(a, st)
-    best_obj, iters = _anneal(a, st, started + time_limit_s, time_limit_s, how or Annealing())
-    logger.info(
-        "%s: ALNS %d iterations in %.1f s, best %d",
-        space.problem.name,
-        iters,
-        time.monotonic() - started,
-        best_obj,
-    )
-    return _best_visits(space, a, st)
-
-
 def supported(problem: Problem) -> bool:
     """True when one of this module's searches models every rule of the problem."""
-    return vrptw_shape(problem) or alns_supported(problem) or fleet_supported(problem)
+    return vrptw_shape(problem) or fleet_supported(problem)
 
 
 def routes_cost(space: IndexSpace, routes: list[SearchRoute]) -> int:
@@ -299,20 +57,19 @@ def solve_improved(
 ) -> list[SearchRoute] | None:
     """The best of this module's searches for the problem, or None when none applies.
 
-    VRPTW shapes go to PyVRP, one class with seats only to the ALNS, the pupils' full
-    model to the ALNS with vehicle classes; with ``num_workers`` > 1 that many searches
-    run in parallel processes with seeds ``seed, seed + 1, ...`` and the plan serving most
-    requests, then the cheapest, wins; they run on ``executor``
-    (:mod:`routing.executor`: a forked local pool, or Ray tasks). The pupils' model runs
-    in epochs instead, each going on from the best so far (:func:`_solve_fleet_synced`,
-    always a forked local pool: the workers read the space they inherit).
+    VRPTW shapes go to PyVRP, everything else to the ruin-and-recreate search with
+    vehicle classes. With ``num_workers`` > 1, PyVRP runs that many searches in parallel
+    processes with seeds ``seed, seed + 1, ...`` on ``executor`` (:mod:`routing.executor`:
+    a forked local pool, or Ray tasks) and the plan serving most requests, then the
+    cheapest, wins; the ruin-and-recreate search runs in epochs instead, each going on
+    from the best so far (:func:`_solve_fleet_synced`, always a forked local pool: the
+    workers read the space they inherit).
     """
     if not supported(space.problem):
         return None
     if num_workers <= 1:
         return _solve_one(space, time_limit_s, seed, initial)
-    problem = space.problem
-    if not (vrptw_shape(problem) or alns_supported(problem)):
+    if not vrptw_shape(space.problem):
         return _solve_fleet_synced(space, time_limit_s, seed, num_workers, initial)
     with open_executor(executor, max_workers=num_workers, start_method="fork") as pool:
         futures = [
@@ -336,6 +93,13 @@ SYNC_EPOCH_S = 12.0
 go on from the best plan any of them found (a shared incumbent). Havering AM from the
 same 48 s OR-Tools plan, 48 s on two processes, one seed, load 14-16: independent searches
 (the best of two) 1,025.7 million units (£10,257), epochs of 12 s 1,008.1 million."""
+
+SEEDED_TEMP_WORSE = 0.005
+"""Where the epochs start from a plan (the OR-Tools parts' merged plan), the annealing
+starts cooler than from scratch: a plan 0.5% costlier is accepted with probability 1/2,
+not 5%, so the seed's quality is not spent in the first epochs. Havering AM, cost of the
+default policy, 120 s, seed 0, the parts 15% of the clock, quiet machine: 5% £10,163; 0.5%
+£10,044; 0.1% £10,033 (docs/benchmarks-policy.md)."""
 
 _SHARED_SPACE: IndexSpace | None = None  # the space forked workers search (not pickled)
 
@@ -365,7 +129,7 @@ def _solve_fleet_synced(
     global _SHARED_SPACE
     deadline = time.monotonic() + time_limit_s
     epochs = max(1, round(time_limit_s / SYNC_EPOCH_S))
-    whole = Annealing()
+    whole = Annealing(temp_worse=SEEDED_TEMP_WORSE) if initial else Annealing()
     best = initial
     _SHARED_SPACE = space
     try:
@@ -395,14 +159,9 @@ def _solve_fleet_synced(
 def _solve_one(
     space: IndexSpace, time_limit_s: float, seed: int, initial: list[SearchRoute] | None
 ) -> list[SearchRoute] | None:
-    problem = space.problem
-    if vrptw_shape(problem):
-        found = solve_vrptw_pyvrp(space, time_limit_s, seed)
-    elif alns_supported(problem):
-        start = [visits for _, visits in initial] if initial else None
-        found = solve_alns(space, time_limit_s, seed, initial=start)
-    else:
+    if not vrptw_shape(space.problem):
         return solve_fleet(space, time_limit_s, seed, initial=initial)
+    found = solve_vrptw_pyvrp(space, time_limit_s, seed)
     return None if found is None else [(0, visits) for visits in found]
 
 
@@ -455,18 +214,14 @@ def warm_up() -> None:
     global _warm
     if _warm:
         return
-    problem = _warm_up_problem()
-    solve_alns(IndexSpace(problem), 1e-3, 0)
-    solve_fleet(IndexSpace(replace(problem, objective=ObjectiveKind.COST)), 1e-3, 0)
+    solve_fleet(IndexSpace(_warm_up_problem()), 1e-3, 0)
     _warm = True
 
 
 __all__ = [
     "Annealing",
     "SearchRoute",
-    "alns_supported",
     "routes_cost",
-    "solve_alns",
     "solve_improved",
     "supported",
     "vrptw_shape",
