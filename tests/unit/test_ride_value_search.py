@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from routing.checks import check_plan
+from routing.decompose import objective_pence
 from routing.model import Policy, Run, SolveParams
 from routing.problem import build_problem
 from routing.rides import ride_times_s
@@ -81,3 +82,22 @@ def test_every_insertions_priced_change_is_the_routes_recomputed_change() -> Non
         assert int(sol.rcost[k]) - before == delta
         seq = [int(view[node]) for node in sol.routes[k, : sol.rlen[k]]]
         assert int(sol.rride[k]) == ride_value(space, seq) > 0
+
+
+def test_the_run_objective_adds_the_rides_value_only_when_the_policy_prices_a_minute() -> None:
+    # The whole-run search keeps its seed only when the seed is better on this objective:
+    # the two-taxi plan is dearer in money but cheaper once P's 20 extra minutes count.
+    plans = {}
+    for value in (0.0, 5.0):
+        scenario, matrix = _either_side(value)
+        problem, _ = build_problem(scenario, matrix, Run.AM)
+        plans[value] = (problem, solve(problem, ALNS))
+    priced, two_taxis = plans[5.0]
+    unpriced, one_taxi = plans[0.0]
+    assert len(two_taxis.routes) == 2 and len(one_taxi.routes) == 1
+    assert two_taxis.cost_pence > one_taxi.cost_pence
+    assert objective_pence(priced, two_taxis) < objective_pence(priced, one_taxi)
+    assert objective_pence(unpriced, one_taxi) == one_taxi.cost_pence
+    # P and Q each ride their direct 10 minutes at £5 a minute: £100 on top (the rate per
+    # second is rounded to a thousandth of a penny).
+    assert objective_pence(priced, two_taxis) == pytest.approx(two_taxis.cost_pence + 10_000, abs=1)
